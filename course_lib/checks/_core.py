@@ -1,0 +1,242 @@
+"""The generic checking machinery, written once (exercise modules ``exNN.py`` are pure content).
+
+A question reads the learner's answer from the notebook's namespace (a variable or a
+function the exercise names), compares it with an expected value computed by
+``course_lib``, and returns ``Feedback``: correct, incorrect (with the reason written
+for the student), or not attempted. ``check()`` shows that feedback as rich text in
+Jupyter and plain text elsewhere; ``evaluate(namespace)`` returns it, which is what
+the tests and the grader use.
+"""
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
+           "CORRECT", "INCORRECT", "NOT_ATTEMPTED"]
+
+CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer; shows well in Jupyter (markdown/HTML) and in a terminal (str)."""
+    status: str
+    message: str = ""
+    question: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.status == CORRECT
+
+    def _title(self):
+        return {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted yet"}[self.status]
+
+    def __str__(self):
+        head = f"{self.question}: {self._title()}" if self.question else self._title()
+        return f"{head}" + (f": {self.message}" if self.message else "")
+
+    def _repr_html_(self):
+        colour = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#9a6700"}[self.status]
+        label = f"{self.question}: " if self.question else ""
+        body = f" {html.escape(self.message)}" if self.message else ""
+        return f'<p><span style="color:{colour};font-weight:bold">{label}{self._title()}</span>{body}</p>'
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return bool(shell) and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def _show(obj):
+    if _in_notebook():
+        from IPython.display import display
+        display(obj)
+    else:
+        print(obj)
+
+
+class _Text:
+    """Markdown in Jupyter, plain text in a terminal."""
+    def __init__(self, title, text):
+        self.title, self.text = title, text
+
+    def __str__(self):
+        return f"{self.title}: {self.text}"
+
+    def _repr_markdown_(self):
+        return f"**{self.title}:** {self.text}"
+
+
+def _is_blank(value) -> bool:
+    return value is None or value is Ellipsis
+
+
+def _close(a: float, b: float, rel_tol: float, abs_tol: float = 0.0) -> bool:
+    return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
+
+
+@dataclass
+class Question:
+    """One question: where its answer lives, its points, its hint and its solution text.
+
+    Subclasses implement ``_judge(answer) -> Feedback``. ``example_wrong`` is a known-wrong
+    answer the tests feed to the checker (it must fail); ``example_right`` a known-right
+    one (it must pass; defaults to the expected value).
+    """
+    name: str
+    var: str
+    points: int = 1
+    hint_text: str = ""
+    solution_text: str = ""
+    example_wrong: Any = None
+    namespace: dict | None = field(default=None, repr=False)  # None: the notebook's (__main__)
+
+    def _namespace(self):
+        if self.namespace is not None:
+            return self.namespace
+        return vars(sys.modules["__main__"])
+
+    def evaluate(self, namespace: dict | None = None) -> Feedback:
+        """Judge the answer found under ``self.var`` in ``namespace`` (default: the notebook's)."""
+        namespace = self._namespace() if namespace is None else namespace
+        answer = namespace.get(self.var)
+        if _is_blank(answer):
+            return Feedback(NOT_ATTEMPTED, f"set `{self.var}` and run the cell again", self.name)
+        try:
+            feedback = self._judge(answer)
+        except Exception as error:  # the checker must never crash on a learner's answer
+            feedback = Feedback(INCORRECT, f"checking your answer raised {type(error).__name__}: {error}")
+        return Feedback(feedback.status, feedback.message, self.name)
+
+    def score(self, namespace: dict | None = None) -> int:
+        return self.points if self.evaluate(namespace).correct else 0
+
+    def check(self):
+        """Show whether the answer is right, and why not if it is not."""
+        _show(self.evaluate())
+
+    def hint(self):
+        _show(_Text(f"Hint ({self.name})", self.hint_text or "no hint for this one: reread the lesson's section."))
+
+    def solution(self):
+        _show(_Text(f"Solution ({self.name})", self.solution_text))
+
+    @property
+    def example_right(self):
+        raise NotImplementedError
+
+    def _judge(self, answer) -> Feedback:
+        raise NotImplementedError
+
+
+@dataclass
+class NumberQuestion(Question):
+    """A numeric answer within ``rel_tol`` of ``expected`` (in ``unit``).
+
+    ``wrong_units`` maps a description to a factor: an answer close to
+    ``expected * factor`` gets "this looks like {description}" instead of a bare
+    "incorrect", e.g. ``{"bytes, not MB": 1e6, "MACs, not FLOPs": 0.5}``.
+    """
+    expected: float = 0.0
+    unit: str = ""
+    rel_tol: float = 1e-3
+    wrong_units: dict = field(default_factory=dict)
+    mistakes: dict = field(default_factory=dict)  # a known wrong value -> what probably went wrong
+
+    @property
+    def example_right(self):
+        return self.expected
+
+    def _judge(self, answer):
+        if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+            return Feedback(INCORRECT, f"`{self.var}` should be a number, got {type(answer).__name__} {answer!r}")
+        unit = f" {self.unit}" if self.unit else ""
+        if _close(answer, self.expected, self.rel_tol):
+            return Feedback(CORRECT, f"{answer:,.6g}{unit}")
+        for description, factor in self.wrong_units.items():
+            if _close(answer, self.expected * factor, self.rel_tol):
+                return Feedback(INCORRECT, f"{answer:,.6g} looks like the answer in {description}: "
+                                           f"the question asks for{unit or ' a plain number'}.")
+        for wrong_value, reason in self.mistakes.items():
+            if _close(answer, wrong_value, self.rel_tol):
+                return Feedback(INCORRECT, f"{answer:,.6g}: {reason}")
+        return Feedback(INCORRECT, f"{answer:,.6g}{unit} is not within {self.rel_tol:.2%} of the expected value; "
+                                   f"{self.name}.hint() may help")
+
+
+@dataclass
+class FunctionQuestion(Question):
+    """The learner writes a function; it is called on hidden ``cases`` and compared with ``reference``.
+
+    ``cases`` is a list of argument tuples; ``reference`` the course's own function.
+    A case where the reference raises ValueError expects the learner's to raise it too
+    (only when ``check_errors`` is true). An exception in the learner's function is
+    reported, never raised.
+    """
+    reference: Callable | None = None
+    cases: list = field(default_factory=list)
+    rel_tol: float = 1e-9
+    check_errors: bool = False
+
+    @property
+    def example_right(self):
+        return self.reference
+
+    def _judge(self, function):
+        if not callable(function):
+            return Feedback(INCORRECT, f"`{self.var}` should be a function, got {type(function).__name__}")
+        for args in self.cases:
+            try:
+                expected = self.reference(*args)
+            except ValueError:
+                if not self.check_errors:
+                    continue
+                try:
+                    got = function(*args)
+                except ValueError:
+                    continue
+                return Feedback(INCORRECT, f"{self.var}{args} should raise ValueError (the input is invalid), "
+                                           f"but returned {got!r}")
+            try:
+                got = function(*args)
+            except Exception as error:
+                return Feedback(INCORRECT, f"{self.var}{args} raised {type(error).__name__}: {error}")
+            if args is self.cases[0] and _is_blank(got):
+                return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns {got!r}: write its body")
+            if not _equal(got, expected, self.rel_tol):
+                return Feedback(INCORRECT, f"{self.var}{args} returned {got!r}, expected {expected!r}")
+        return Feedback(CORRECT, f"all {len(self.cases)} hidden cases pass")
+
+
+def _equal(got, expected, rel_tol):
+    if isinstance(expected, numbers.Real) and not isinstance(expected, bool):
+        return isinstance(got, numbers.Real) and not isinstance(got, bool) and _close(got, expected, rel_tol, 1e-12)
+    if isinstance(expected, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(_equal(g, e, rel_tol) for g, e in zip(got, expected)))
+    return got == expected
+
+
+@dataclass
+class ChoiceQuestion(Question):
+    """Pick one of ``choices`` (a dict letter -> text); ``explanations`` says why a wrong pick is wrong."""
+    expected: str = ""
+    choices: dict = field(default_factory=dict)
+    explanations: dict = field(default_factory=dict)
+
+    @property
+    def example_right(self):
+        return self.expected
+
+    def _judge(self, answer):
+        if not isinstance(answer, str) or answer.strip().lower() not in self.choices:
+            return Feedback(INCORRECT, f"`{self.var}` should be one of {', '.join(map(repr, self.choices))}, got {answer!r}")
+        answer = answer.strip().lower()
+        if answer == self.expected:
+            return Feedback(CORRECT, self.explanations.get(answer, ""))
+        return Feedback(INCORRECT, self.explanations.get(answer, f"{answer!r} is not the best choice"))

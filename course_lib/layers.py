@@ -1,0 +1,308 @@
+"""Layers as frozen dataclasses, mirroring ``torch.nn`` argument names (notebooks 01-03).
+
+A layer does not store its input channels or features: like ``torch.nn.LazyConv2d`` it
+takes them from the previous layer when a ``Network`` is analyzed. Each layer knows two
+things: the shape it outputs for a given input shape, and what it costs (``LayerCost``).
+Shapes are ``(C, H, W)`` for a feature map and ``(N,)`` for a vector, per sample.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ._checks import check_int, check_pair
+from .formulas import conv_output_size, pool_output_size
+
+__all__ = [
+    "LayerCost", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Linear",
+    "ReLU", "ReLU6", "BatchNorm2d", "Dropout", "Flatten", "Residual",
+]
+
+
+class LayerCost(NamedTuple):
+    """What one layer costs for one sample. Every count is in elements or operations."""
+    out_shape: tuple
+    params: int = 0          # trainable elements (weights + biases, BatchNorm's scale + shift)
+    macs: int = 0            # multiply-accumulates of conv / linear layers only
+    bias_adds: int = 0       # one add per output element of a layer with a bias
+    activation_ops: int = 0  # one op per element through ReLU
+    pool_ops: int = 0        # window elements compared (max) or summed (average)
+    pool_inputs: int = 0     # elements a pooling layer reads (what ptflops counts)
+    norm_ops: int = 0        # BatchNorm at inference: a multiply and an add per element
+    residual_adds: int = 0   # one add per element where a shortcut joins the body
+
+
+def _numel(shape) -> int:
+    return math.prod(shape)
+
+
+def _check_name(name):
+    if name is not None and not (isinstance(name, str) and name):
+        raise TypeError(f"name must be a non-empty string or None, got {name!r}")
+
+
+def _check_bool(argument, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"{argument} must be True or False, got {value!r}")
+
+
+def _needs_map(layer, in_shape, where):
+    if len(in_shape) != 3:
+        raise ValueError(
+            f"layer {where} ({type(layer).__name__}) needs a (C, H, W) feature map as input, "
+            f"but the previous layer gives {in_shape}"
+        )
+
+
+class Layer:
+    """Base of every layer: a default name prefix and the cost of an element-wise layer."""
+    prefix = "layer"
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    def cost(self, in_shape: tuple, where: str) -> LayerCost:
+        return LayerCost(out_shape=in_shape)
+
+
+@dataclass(frozen=True)
+class Conv2d(Layer):
+    """A 2-D convolution; ``in_channels`` comes from the previous layer.
+
+    params = K_h*K_w*(C_in/groups)*C_out + C_out (bias);
+    MACs   = H_out*W_out*C_out*(C_in/groups)*K_h*K_w (notebooks 02 and 03).
+    """
+    out_channels: int
+    kernel_size: int | tuple = 3
+    stride: int | tuple = 1
+    padding: int | tuple = 0
+    dilation: int | tuple = 1
+    groups: int = 1
+    bias: bool = True
+    name: str | None = None
+    prefix = "conv"
+
+    def __post_init__(self):
+        check_int("out_channels", self.out_channels, 1)
+        object.__setattr__(self, "kernel_size", check_pair("kernel_size", self.kernel_size, 1))
+        object.__setattr__(self, "stride", check_pair("stride", self.stride, 1))
+        object.__setattr__(self, "padding", check_pair("padding", self.padding, 0))
+        object.__setattr__(self, "dilation", check_pair("dilation", self.dilation, 1))
+        check_int("groups", self.groups, 1)
+        if self.out_channels % self.groups:
+            raise ValueError(f"groups={self.groups} must divide out_channels={self.out_channels}")
+        _check_bool("bias", self.bias)
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        _needs_map(self, in_shape, where)
+        c_in, h, w = in_shape
+        if c_in % self.groups:
+            raise ValueError(f"layer {where} (Conv2d): groups={self.groups} does not divide its {c_in} input channels")
+        try:
+            h_out = conv_output_size(h, self.kernel_size[0], self.stride[0], self.padding[0], self.dilation[0])
+            w_out = conv_output_size(w, self.kernel_size[1], self.stride[1], self.padding[1], self.dilation[1])
+        except ValueError as error:
+            raise ValueError(f"layer {where} (Conv2d) on a {in_shape} input: {error}") from None
+        kh, kw = self.kernel_size
+        weights_per_output = (c_in // self.groups) * kh * kw
+        outputs = self.out_channels * h_out * w_out
+        return LayerCost(
+            out_shape=(self.out_channels, h_out, w_out),
+            params=weights_per_output * self.out_channels + (self.out_channels if self.bias else 0),
+            macs=outputs * weights_per_output,
+            bias_adds=outputs if self.bias else 0,
+        )
+
+
+@dataclass(frozen=True)
+class Linear(Layer):
+    """A fully connected layer (全连接); ``in_features`` comes from the previous layer.
+
+    params = in*out + out (bias); MACs = in*out (notebooks 02 and 03).
+    """
+    out_features: int
+    bias: bool = True
+    name: str | None = None
+    prefix = "fc"
+
+    def __post_init__(self):
+        check_int("out_features", self.out_features, 1)
+        _check_bool("bias", self.bias)
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        if len(in_shape) != 1:
+            raise ValueError(
+                f"layer {where} (Linear) needs a flat (N,) input, but the previous layer gives "
+                f"{in_shape}; put a Flatten() before it"
+            )
+        (n_in,) = in_shape
+        return LayerCost(
+            out_shape=(self.out_features,),
+            params=n_in * self.out_features + (self.out_features if self.bias else 0),
+            macs=n_in * self.out_features,
+            bias_adds=self.out_features if self.bias else 0,
+        )
+
+
+@dataclass(frozen=True)
+class _Pool2d(Layer):
+    kernel_size: int | tuple = 2
+    stride: int | tuple | None = None
+    padding: int | tuple = 0
+    ceil_mode: bool = False
+    name: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "kernel_size", check_pair("kernel_size", self.kernel_size, 1))
+        stride = self.kernel_size if self.stride is None else check_pair("stride", self.stride, 1)
+        object.__setattr__(self, "stride", stride)
+        object.__setattr__(self, "padding", check_pair("padding", self.padding, 0))
+        for axis in (0, 1):
+            if 2 * self.padding[axis] > self.kernel_size[axis]:
+                raise ValueError(
+                    f"padding={self.padding[axis]} is more than half the window "
+                    f"kernel_size={self.kernel_size[axis]}; padding must be between 0 and {self.kernel_size[axis] // 2}"
+                )
+        _check_bool("ceil_mode", self.ceil_mode)
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        _needs_map(self, in_shape, where)
+        c, h, w = in_shape
+        try:
+            h_out, w_out = (
+                pool_output_size(size, self.kernel_size[a], self.stride[a], self.padding[a], ceil_mode=self.ceil_mode)
+                for a, size in enumerate((h, w))
+            )
+        except ValueError as error:
+            raise ValueError(f"layer {where} ({self.kind}) on a {in_shape} input: {error}") from None
+        outputs = c * h_out * w_out
+        return LayerCost(
+            out_shape=(c, h_out, w_out),
+            pool_ops=outputs * self.kernel_size[0] * self.kernel_size[1],
+            pool_inputs=_numel(in_shape),
+        )
+
+
+@dataclass(frozen=True)
+class MaxPool2d(_Pool2d):
+    """Max pooling: ``O = floor((I - K + 2P)/S) + 1`` per axis, no weights (notebook 01)."""
+    prefix = "pool"
+
+
+@dataclass(frozen=True)
+class AvgPool2d(_Pool2d):
+    """Average pooling: same output size as max pooling, sums instead of compares."""
+    prefix = "avgpool"
+
+
+def _adaptive_window_total(in_size: int, out_size: int) -> int:
+    # PyTorch's adaptive windows: [floor(i*I/O), ceil((i+1)*I/O)) for each output i.
+    return sum(-(-(i + 1) * in_size // out_size) - (i * in_size // out_size) for i in range(out_size))
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool2d(Layer):
+    """Average pooling to a fixed ``output_size``, whatever the input size (as in torchvision)."""
+    output_size: int | tuple = 1
+    name: str | None = None
+    prefix = "avgpool"
+
+    def __post_init__(self):
+        object.__setattr__(self, "output_size", check_pair("output_size", self.output_size, 1))
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        _needs_map(self, in_shape, where)
+        c, h, w = in_shape
+        oh, ow = self.output_size
+        return LayerCost(
+            out_shape=(c, oh, ow),
+            pool_ops=c * _adaptive_window_total(h, oh) * _adaptive_window_total(w, ow),
+            pool_inputs=_numel(in_shape),
+        )
+
+
+@dataclass(frozen=True)
+class ReLU(Layer):
+    """max(0, x) element-wise: no weights, no MACs, one op per element."""
+    name: str | None = None
+    prefix = "relu"
+
+    def __post_init__(self):
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        return LayerCost(out_shape=in_shape, activation_ops=_numel(in_shape))
+
+
+@dataclass(frozen=True)
+class ReLU6(ReLU):
+    """min(max(0, x), 6), MobileNetV2's activation: counted like ReLU."""
+
+
+@dataclass(frozen=True)
+class BatchNorm2d(Layer):
+    """Batch normalization over channels: 2 trainable elements per channel (scale and shift), as PyTorch counts."""
+    name: str | None = None
+    prefix = "bn"
+
+    def __post_init__(self):
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        _needs_map(self, in_shape, where)
+        return LayerCost(out_shape=in_shape, params=2 * in_shape[0], norm_ops=2 * _numel(in_shape))
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """Dropout: free at inference (the course counts inference cost)."""
+    name: str | None = None
+    prefix = "drop"
+
+    def __post_init__(self):
+        _check_name(self.name)
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """(C, H, W) -> (C*H*W,): reshapes, moves no data in the simple model."""
+    name: str | None = None
+    prefix = "flatten"
+
+    def __post_init__(self):
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        return LayerCost(out_shape=(_numel(in_shape),))
+
+
+@dataclass(frozen=True)
+class Residual(Layer):
+    """``out = body(x) + shortcut(x)``; an empty shortcut is the identity (ResNet, MobileNetV2).
+
+    The join costs one add per output element (``residual_adds``), no MACs. The body
+    and the shortcut must end in the same shape.
+    """
+    body: tuple = ()
+    shortcut: tuple = ()
+    name: str | None = None
+    prefix = "res"
+
+    def __post_init__(self):
+        for argument in ("body", "shortcut"):
+            layers = getattr(self, argument)
+            if isinstance(layers, Layer) or not isinstance(layers, (tuple, list)):
+                raise TypeError(f"{argument} must be a tuple of layers, got {type(layers).__name__}")
+            for i, layer in enumerate(layers):
+                if not isinstance(layer, Layer):
+                    raise TypeError(f"{argument}[{i}] must be a layer (Conv2d, ReLU, ...), got {layer!r}")
+            object.__setattr__(self, argument, tuple(layers))
+        if not self.body:
+            raise ValueError("body must hold at least one layer")
+        _check_name(self.name)

@@ -1,0 +1,63 @@
+"""One way to build every lesson widget: controls + a plain view function + an output area.
+
+A *view* is a plain function of the controls' values that returns what to show: a
+matplotlib Figure, a pandas DataFrame, a string (Markdown), or a tuple of these. It
+computes with ``course_lib`` and may raise ValueError/TypeError on a bad combination;
+``build_app`` then shows the message in the widget instead of a traceback.
+"""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+from matplotlib.figure import Figure
+
+from ..plots._base import figure_png
+
+__all__ = ["build_app", "render", "error_box"]
+
+
+def error_box(error: Exception) -> HTML:
+    """The message a widget shows for a bad combination of controls."""
+    return HTML(f'<div style="border-left:4px solid #cf222e;padding:4px 8px;background:#fff5f5">'
+                f'<b>Not possible:</b> {html.escape(str(error))}</div>')
+
+
+def render(result) -> None:
+    """Display a view's result in the current output (a Figure as PNG, a table, Markdown)."""
+    items = result if isinstance(result, tuple) else (result,)
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Figure):
+            display(Image(data=figure_png(item), format="png"))
+        elif isinstance(item, str):
+            display(Markdown(item))
+        elif isinstance(item, (pd.DataFrame, pd.io.formats.style.Styler)):
+            display(item)
+        else:
+            display(item)
+
+
+def build_app(view, controls: dict, *, columns: int = 2, title: str | None = None) -> widgets.VBox:
+    """Controls laid out in a grid above an output that ``view(**values)`` fills on every change.
+
+    Uses ``ipywidgets.interactive_output``: one observer on all controls, the output
+    cleared and redrawn on each change. ValueError/TypeError from the view shows as a
+    message, never a traceback.
+    """
+    def update(**values):
+        try:
+            result = view(**values)
+        except (ValueError, TypeError) as error:
+            display(error_box(error))
+            return
+        render(result)
+
+    output = widgets.interactive_output(update, controls)
+    boxes = list(controls.values())
+    rows = [widgets.HBox(boxes[i:i + columns]) for i in range(0, len(boxes), columns)]
+    header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+    return widgets.VBox([*header, *rows, output])
