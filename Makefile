@@ -12,7 +12,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 setup: $(STAMP)
 

@@ -14,12 +14,19 @@ from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout,
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline
+from .memory import *  # noqa: F401,F403
+from .counting import *  # noqa: F401,F403
+from .intensity import *  # noqa: F401,F403
+from .compression import *  # noqa: F401,F403
+from .dataflow import *  # noqa: F401,F403
+from .energy import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from . import zoo
 
 __version__ = "0.1.0"
 
 # Submodules that pull in heavy libraries (matplotlib, ipywidgets) load on first use.
-_LAZY_SUBMODULES = {"plots", "widgets", "checks", "grade"}
+_LAZY_SUBMODULES = {"plots", "widgets", "checks", "grade", "measure", "authoring"}
 
 
 def __getattr__(name):

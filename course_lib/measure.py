@@ -1,0 +1,4 @@
+"""Measure the learner's own machine: NumPy matmul GFLOP/s and copy GB/s (notebook 05)."""
+from __future__ import annotations
+
+__all__: list[str] = []
