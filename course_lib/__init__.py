@@ -14,6 +14,7 @@ from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout,
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline
+from .units import *  # noqa: F401,F403
 from .memory import *  # noqa: F401,F403
 from .counting import *  # noqa: F401,F403
 from .intensity import *  # noqa: F401,F403

@@ -96,6 +96,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
     - ``params``: trainable elements; ``param_bytes = params * bytes_per_element``.
     - ``macs``: multiply-accumulates of conv and linear layers for one sample
       (FLOPs = 2 x MACs); bias adds, ReLU, pooling, BatchNorm and residual adds count 0.
+      A layer may store its weights in another width than the network (a quantized or
+      pruned layer from ``course_lib.compression``): its ``LayerCost.bytes_per_param`` wins.
     - ``activations``: output elements per sample; ``activation_bytes`` =
       activations * batch_size * bytes_per_element.
 
@@ -109,8 +111,9 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
     records = []
     for name, kind, block, in_shape, cost in layer_costs(network):
         activations = math.prod(cost.out_shape)
+        per_param = bytes_per_element if cost.bytes_per_param is None else cost.bytes_per_param
         records.append((name, kind, block, in_shape, cost.out_shape, cost.params, cost.macs, activations,
-                        cost.params * bytes_per_element, activations * batch_size * bytes_per_element))
+                        cost.params * per_param, activations * batch_size * bytes_per_element))
     table = pd.DataFrame.from_records(records, columns=ANALYZE_COLUMNS)
     table.attrs.update(network=network.name, batch_size=batch_size, bytes_per_element=bytes_per_element)
     return table

@@ -31,6 +31,8 @@ class LayerCost(NamedTuple):
     pool_inputs: int = 0     # elements a pooling layer reads (what ptflops counts)
     norm_ops: int = 0        # BatchNorm at inference: a multiply and an add per element
     residual_adds: int = 0   # one add per element where a shortcut joins the body
+    bytes_per_param: float | None = None  # storage of one weight when it differs from the network's dtype
+                                          # (quantized or sparse layers, notebook 06); None: bytes_per_element
 
 
 def _numel(shape) -> int:

@@ -48,7 +48,7 @@ def roofline(network, device, batch_size: int = 1, bytes_per_element: float = 4)
     moves = ~table["kind"].isin(_MOVES_NOTHING)
     input_elements = table["in_shape"].map(np.prod).astype("int64") * batch_size
     input_bytes = input_elements * bytes_per_element * moves
-    weight_bytes = table["params"] * bytes_per_element
+    weight_bytes = table["param_bytes"]
     output_bytes = table["activations"] * batch_size * bytes_per_element * moves
 
     table["flops"] = 2 * table["macs"] * batch_size
