@@ -59,8 +59,8 @@ def pool_output_size(in_size, kernel_size, stride=None, padding=0, *, ceil_mode=
     Taught in notebook 01.
 
     Raises ValueError if the padding is more than half the window (PyTorch's rule), the
-    window is larger than the padded input, or, with ``strict=True``, the window does not
-    tile the input exactly.
+    output would be empty (a window larger than the padded input, outside ceil mode), or,
+    with ``strict=True``, the window does not tile the input exactly.
     """
     in_size = check_int("in_size", in_size, 1)
     kernel_size = check_int("kernel_size", kernel_size, 1)
@@ -74,21 +74,21 @@ def pool_output_size(in_size, kernel_size, stride=None, padding=0, *, ceil_mode=
             f"padding must be between 0 and {kernel_size // 2}"
         )
     padded = in_size + 2 * padding
-    if kernel_size > padded:
-        raise ValueError(
-            f"kernel_size={kernel_size} is larger than the padded input in_size + 2*padding = "
-            f"{in_size} + 2*{padding} = {padded}; kernel_size must be <= {padded}"
-        )
     span = padded - kernel_size
-    if strict and span % stride:
+    if strict and (span < 0 or span % stride):
         raise ValueError(
             f"the window does not tile the input: ({in_size} - {kernel_size} + 2*{padding})/{stride} + 1 = "
             f"{_fraction(span, stride)}, not a whole number"
         )
-    if ceil_mode:
-        out = -(-span // stride) + 1  # ceil division on integers
-        # PyTorch: the last window must start inside the input or its left padding.
-        if (out - 1) * stride >= in_size + padding:
-            out -= 1
-        return out
-    return span // stride + 1
+    # PyTorch's integer form: floor((I + 2P - K + (S - 1 if ceil)) / S) + 1, so ceil mode
+    # keeps a partial last window, even one wider than the whole (small) input.
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= in_size + padding:
+        out -= 1  # the last window must start inside the input or its left padding
+    if out < 1:
+        raise ValueError(
+            f"kernel_size={kernel_size} is larger than the padded input in_size + 2*padding = "
+            f"{in_size} + 2*{padding} = {padded}; kernel_size must be <= {padded}"
+            + ("" if ceil_mode else " (or use ceil_mode=True for a partial window)")
+        )
+    return out

@@ -1,0 +1,113 @@
+"""The zoo and analyze() against published figures: torchvision's parameter counts, the seeds'
+hand-worked AlexNet numbers, and the counting tools' published totals (COURSE.md section 7)."""
+import pytest
+
+import course_lib as cl
+
+# torchvision's published parameter counts (torchvision.models documentation, "num_params")
+PUBLISHED_PARAMS = {
+    "alexnet": 61_100_840,
+    "vgg16": 138_357_544,
+    "resnet18": 11_689_512,
+    "resnet50": 25_557_032,
+    "mobilenet_v2": 3_504_872,
+}
+
+
+@pytest.fixture(scope="module")
+def alexnet_table():
+    return cl.analyze(cl.zoo.alexnet_original())
+
+
+@pytest.mark.parametrize("model, expected", PUBLISHED_PARAMS.items())
+def test_parameter_counts_match_torchvision(model, expected):
+    assert cl.analyze(cl.zoo.MODELS[model]())["params"].sum() == expected
+
+
+def test_alexnet_original_params_and_macs(alexnet_table):
+    # the 2-GPU paper network: hand-summed in COURSE.md and by thop/fvcore
+    assert alexnet_table["params"].sum() == 60_965_224
+    assert alexnet_table["macs"].sum() == 724_406_816
+
+
+def test_alexnet_walk_227_to_1000(alexnet_table):
+    shapes = alexnet_table.loc[alexnet_table["kind"].isin(["Conv2d", "MaxPool2d", "Linear"]), "out_shape"].tolist()
+    assert shapes == [(96, 55, 55), (96, 27, 27), (256, 27, 27), (256, 13, 13), (384, 13, 13), (384, 13, 13),
+                      (256, 13, 13), (256, 6, 6), (4096,), (4096,), (1000,)]
+
+
+def test_alexnet_seed_values(alexnet_table):
+    rows = alexnet_table.set_index("name")
+    # seeds/001: 55x55x3x11x11x96 = 105,415,200 MACs; conv1 holds 11*11*3*96 + 96 weights
+    assert rows.loc["conv1", "macs"] == 55 * 55 * 3 * 11 * 11 * 96 == 105_415_200
+    assert rows.loc["conv1", "params"] == 34_944
+    # seeds/000: conv1 outputs 290,400 elements (once misprinted 290,440)
+    assert rows.loc["conv1", "activations"] == 290_400
+    assert rows.loc["fc1", "macs"] == 9216 * 4096 == 37_748_736
+    # 243.9 MB of fp32 weights
+    assert round(alexnet_table["param_bytes"].sum() / 1e6, 1) == 243.9
+
+
+def test_groups_halve_the_split_layers(alexnet_table):
+    rows = alexnet_table.set_index("name")
+    # conv2 sees 48 of the 96 channels: 27*27*256*48*25
+    assert rows.loc["conv2", "macs"] == 27 * 27 * 256 * 48 * 25
+    assert rows.loc["conv4", "params"] == 3 * 3 * 192 * 384 + 384
+
+
+def test_resnet50_conv_and_fc_macs():
+    assert cl.analyze(cl.zoo.resnet50())["macs"].sum() == 4_089_184_256
+
+
+@pytest.mark.parametrize("columns, expected", [
+    (["macs"], 724_406_816),                        # thop, fvcore
+    (["macs", "bias_adds"], 725_066_088),           # torchinfo
+])
+def test_counting_tools_totals_are_sums_of_columns(columns, expected):
+    ops = cl.op_counts(cl.zoo.alexnet_original())
+    assert ops[columns].to_numpy().sum() == expected
+
+
+def test_ptflops_total():
+    # ptflops: bias + ReLU elements + pooling inputs, the last two counted twice (COURSE.md)
+    ops = cl.op_counts(cl.zoo.alexnet_original()).sum(numeric_only=True)
+    assert ops["macs"] + ops["bias_adds"] + 2 * (ops["activation_ops"] + ops["pool_inputs"]) == 727_423_208
+
+
+@pytest.mark.parametrize("model", cl.zoo.MODELS)
+def test_default_names_are_unique_and_columns_present(model):
+    table = cl.analyze(cl.zoo.MODELS[model]())
+    assert table["name"].is_unique
+    for column in ["name", "kind", "out_shape", "params", "macs", "activations", "param_bytes", "activation_bytes"]:
+        assert column in table
+
+
+def test_default_names_follow_the_contract():
+    table = cl.analyze(cl.zoo.alexnet_original())
+    assert table["name"].tolist()[:3] == ["conv1", "relu1", "pool1"]
+    assert "fc1" in set(table["name"]) and "fc3" in set(table["name"])
+
+
+def test_residual_blocks_are_visible_in_names():
+    names = cl.analyze(cl.zoo.resnet18())["name"].tolist()
+    assert "layer1.0.conv1" in names
+    assert "layer2.0.shortcut.conv" in names and "layer2.0.add" in names
+
+
+def test_bytes_scale_with_batch_and_dtype():
+    one = cl.analyze(cl.zoo.alexnet_original())
+    eight_half = cl.analyze(cl.zoo.alexnet_original(), batch_size=8, bytes_per_element=2)
+    assert (eight_half["activation_bytes"] == one["activation_bytes"] * 8 / 2).all()
+    assert (eight_half["param_bytes"] == one["param_bytes"] / 2).all()
+    # activations are per sample and do not depend on the batch
+    assert (eight_half["activations"] == one["activations"]).all()
+
+
+def test_batchnorm_counts_two_params_per_channel():
+    table = cl.analyze(cl.Network("bn", (16, 8, 8), (cl.BatchNorm2d(),)))
+    assert table.loc[0, "params"] == 32
+
+
+def test_output_shape_property():
+    assert cl.zoo.vgg16().output_shape == (1000,)
+    assert cl.Network("empty", (3, 4, 4), ()).output_shape == (3, 4, 4)
