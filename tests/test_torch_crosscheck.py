@@ -1,6 +1,6 @@
 """Cross-check against PyTorch's own counts, where torch is installed (skipped otherwise).
 
-Each course network is rebuilt in torch.nn by a small converter; torch then counts the
+Each course network is rebuilt in torch.nn by ``course_lib.torch_bridge``; torch then counts the
 parameters (``numel``) and FLOPs (``torch.utils.flop_counter``, which counts 2 per MAC)
 and reports the shape of every layer's output. Everything lives on torch's "meta"
 device: shapes and counts without allocating or computing a single weight.
@@ -9,64 +9,20 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import course_lib as cl
+from course_lib.torch_bridge import to_torch
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 pytestmark = pytest.mark.torch
 
 
-class _Residual(nn.Module):
-    def __init__(self, body, shortcut):
-        super().__init__()
-        self.body, self.shortcut = body, shortcut
-
-    def forward(self, x):
-        return self.body(x) + self.shortcut(x)
-
-
-def _to_torch(layers, shape):
-    """torch.nn modules for course layers, inferring input channels as course_lib does."""
-    modules = []
-    for layer in layers:
-        if isinstance(layer, cl.Conv2d):
-            module = nn.Conv2d(shape[0], layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
-                               layer.dilation, layer.groups, layer.bias)
-        elif isinstance(layer, cl.Linear):
-            module = nn.Linear(shape[0], layer.out_features, layer.bias)
-        elif isinstance(layer, cl.MaxPool2d):
-            module = nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
-        elif isinstance(layer, cl.AvgPool2d):
-            module = nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
-        elif isinstance(layer, cl.AdaptiveAvgPool2d):
-            module = nn.AdaptiveAvgPool2d(layer.output_size)
-        elif isinstance(layer, cl.ReLU6):
-            module = nn.ReLU6()
-        elif isinstance(layer, cl.ReLU):
-            module = nn.ReLU()
-        elif isinstance(layer, cl.BatchNorm2d):
-            module = nn.BatchNorm2d(shape[0])
-        elif isinstance(layer, cl.Dropout):
-            module = nn.Dropout()
-        elif isinstance(layer, cl.Flatten):
-            module = nn.Flatten()
-        elif isinstance(layer, cl.Residual):
-            body, _ = _to_torch(layer.body, shape)
-            shortcut, _ = _to_torch(layer.shortcut, shape)
-            module = _Residual(body, shortcut)
-        else:
-            raise AssertionError(f"no torch twin for {layer!r}")
-        modules.append(module)
-        with torch.no_grad():  # torch works on a batch: run one sample through to learn the next shape
-            shape = tuple(module.eval()(torch.zeros(1, *shape, device="meta")).shape[1:])
-    return nn.Sequential(*modules), shape
-
-
 @pytest.fixture(scope="module", params=list(cl.zoo.MODELS))
 def model_pair(request):
     network = cl.zoo.MODELS[request.param]()
-    with torch.device("meta"):
-        module, out_shape = _to_torch(network.layers, network.input_shape)
-    return network, module.eval(), out_shape
+    module = to_torch(network, device="meta")
+    with torch.no_grad():
+        out_shape = tuple(module(torch.zeros(1, *network.input_shape, device="meta")).shape[1:])
+    return network, module, out_shape
 
 
 def test_params_match_torch(model_pair):

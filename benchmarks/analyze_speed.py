@@ -1,0 +1,104 @@
+"""How fast is ``analyze``? Fresh processes, imports included, against a PyTorch-based counter.
+
+    python benchmarks/analyze_speed.py [--repeats 3]
+
+1. ``analyze(resnet50())`` in a fresh Python process (import course_lib included) vs
+   torchinfo's ``summary`` of the same network built in PyTorch (import torch included),
+   run back to back; prints both wall times, peak memory (max RSS) and the ratio.
+   Goals (COURSE.md section 6): at least 10x faster, under 150 MB.
+2. ``analyze`` of networks of 1,250 to 10,000 layers: time per layer stays flat
+   (linear cost) and 10,000 layers take under 1 s.
+The peer needs ``pip install torch==2.13.0 torchinfo``; without it, part 1 says so.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+OURS = """
+import resource, time, json
+t0 = time.perf_counter()
+import course_lib as cl
+table = cl.analyze(cl.zoo.resnet50())
+assert table["params"].sum() == 25_557_032
+elapsed = time.perf_counter() - t0
+print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+PEER = """
+import resource, time, json
+t0 = time.perf_counter()
+import torch, torchinfo
+import course_lib as cl
+from course_lib.torch_bridge import to_torch
+model = to_torch(cl.zoo.resnet50())
+stats = torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0)
+assert stats.total_params == 25_557_032
+elapsed = time.perf_counter() - t0
+print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_fresh(code: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def peer_available() -> bool:
+    probe = subprocess.run([sys.executable, "-c", "import torch, torchinfo"], capture_output=True)
+    return probe.returncode == 0
+
+
+def compare_with_peer(repeats: int) -> None:
+    print("1. analyze(resnet50()) in a fresh process, imports included")
+    ours = [run_fresh(OURS) for _ in range(repeats)]
+    best_ours = min(r["seconds"] for r in ours)
+    rss_ours = max(r["max_rss_mb"] for r in ours)
+    print(f"   course_lib : {best_ours:6.3f} s (best of {repeats}), peak {rss_ours:5.0f} MB"
+          f"   [goal < 150 MB: {'met' if rss_ours < 150 else 'NOT met'}]")
+    if not peer_available():
+        print("   peer       : torch/torchinfo not installed (pip install torch==2.13.0 torchinfo); ratio not measured")
+        return
+    peer = [run_fresh(PEER) for _ in range(repeats)]
+    best_peer = min(r["seconds"] for r in peer)
+    rss_peer = max(r["max_rss_mb"] for r in peer)
+    ratio = best_peer / best_ours
+    print(f"   torchinfo  : {best_peer:6.3f} s (best of {repeats}), peak {rss_peer:5.0f} MB")
+    print(f"   ratio      : course_lib is {ratio:.1f}x faster   [goal >= 10x: {'met' if ratio >= 10 else 'NOT met'}]")
+
+
+def deep_network(n_layers: int):
+    import course_lib as cl
+    layers = [cl.Conv2d(16, 3, padding=1) if i % 2 == 0 else cl.ReLU() for i in range(n_layers)]
+    return cl.Network(f"deep{n_layers}", (16, 32, 32), layers)
+
+
+def scaling() -> None:
+    import course_lib as cl
+    print("2. analyze() of deep networks (conv/ReLU pairs), best of 3")
+    for n in (1_250, 2_500, 5_000, 10_000):
+        network = deep_network(n)
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            cl.analyze(network)
+            times.append(time.perf_counter() - t0)
+        best = min(times)
+        note = f"   [goal < 1 s: {'met' if best < 1 else 'NOT met'}]" if n == 10_000 else ""
+        print(f"   {n:6,d} layers: {best:6.3f} s, {best / n * 1e6:5.1f} us per layer{note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    compare_with_peer(args.repeats)
+    scaling()
+
+
+if __name__ == "__main__":
+    main()
