@@ -1,4 +1,169 @@
-"""Memory of weights, activations and training state; bytes per dtype; does a model fit (notebook 02)."""
+"""Memory of weights, activations and training state; bytes per dtype; does a model fit (notebook 02).
+
+Collect, then total: every function returns bytes (a plain number) or a dict of named
+parts whose ``"total"`` is their sum, nanoGPT-style. Units: bytes; "MB" and "GB" are
+SI (10^6 and 10^9 bytes), as on GPU spec sheets and in the device catalog.
+
+The model is deliberately simple, and notebook 02 says so:
+
+- weights: ``params x bytes_per_element``;
+- activations ("feature memory", as convnet-burden calls it): the input and every
+  layer output that is a new tensor, times the batch size, kept for the backward pass.
+  ReLU runs in place, and Flatten and Dropout (at inference) reuse their input's storage
+  in torchvision's models, so they add nothing;
+- training adds a gradient per weight and the optimizer's state: SGD keeps none,
+  SGD with momentum one value per weight (the velocity), Adam two (first and second
+  moments) -- PyTorch's ``torch.optim`` state, all in the same dtype (mixed-precision
+  master copies and framework workspace are left out).
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+import pandas as pd
+
+from ._checks import check_choice, check_int
+from .analysis import Network, analyze, layer_costs
+from .devices import get_device
+
+__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATES", "FIT_DEVICES", "bytes_per_element", "weight_memory", "activation_elements",
+           "activation_memory", "training_memory", "memory_vs_batch", "fits", "max_batch_size"]
+
+# Bytes of one element in each storage format. IEEE 754 binary32/binary16, bfloat16
+# (Google Brain's 16-bit float), int8/int4 integer quantization, and 1 bit per weight
+# for binarized networks (BWN / XNOR-Net, Rastegari et al., ECCV 2016; seeds/002).
+DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5, "1-bit": 0.125}
+
+# Extra values an optimizer keeps per parameter (torch.optim: SGD momentum_buffer;
+# Adam exp_avg and exp_avg_sq). "inference" keeps no gradients either.
+OPTIMIZER_STATES = {"inference": 0, "sgd": 0, "momentum": 1, "adam": 2}
+
+# The four GPUs of notebook 02, by their catalog names (course_lib/data/devices.csv):
+# AlexNet's GTX 580 (3 GB), the GTX 1080 (8 GB), the V100 (32 GB), the H200 (141 GB).
+FIT_DEVICES = ("GTX 580", "GTX 1080", "V100 SXM2 fp32", "H200 SXM fp32")
+
+# Layers whose output reuses its input's storage (in-place or a view) in torchvision's models.
+_NO_NEW_TENSOR = {"ReLU", "ReLU6", "Flatten", "Dropout"}
+
+
+def bytes_per_element(dtype: str) -> float:
+    """Bytes of one element of ``dtype`` (fp32 4, fp16 2, bf16 2, int8 1, int4 0.5, 1-bit 0.125).
+
+    ValueError lists the known dtypes when ``dtype`` is not one of them.
+    """
+    if not isinstance(dtype, str):
+        raise TypeError(f"dtype must be a string such as 'fp32', got {dtype!r}")
+    key = dtype.strip().lower()
+    if key not in DTYPE_BYTES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPE_BYTES)}; got {dtype!r}")
+    return DTYPE_BYTES[key]
+
+
+def _network(network) -> Network:
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network (e.g. cl.zoo.alexnet()), got {type(network).__name__}")
+    return network
+
+
+def _optimizer(optimizer: str) -> str:
+    if not isinstance(optimizer, str):
+        raise TypeError(f"optimizer must be a string, got {optimizer!r}")
+    return check_choice("optimizer", optimizer.strip().lower(), tuple(OPTIMIZER_STATES))
+
+
+def weight_memory(network: Network, dtype: str = "fp32") -> float:
+    """Bytes to store every parameter: ``params x bytes_per_element(dtype)``.
+
+    AlexNet (2012) in fp32: 60,965,224 x 4 = 243,860,896 bytes = 243.9 MB.
+    """
+    size = bytes_per_element(dtype)
+    total = int(analyze(_network(network))["params"].sum()) * size
+    return int(total) if total == int(total) else total
+
+
+def activation_elements(network: Network) -> int:
+    """Elements kept per sample: the input and every layer output that is a new tensor."""
+    network = _network(network)
+    kept = math.prod(network.input_shape)
+    for _, kind, _, _, cost in layer_costs(network):
+        if kind not in _NO_NEW_TENSOR:
+            kept += math.prod(cost.out_shape)
+    return kept
+
+
+def activation_memory(network: Network, batch_size: int = 1, dtype: str = "fp32") -> float:
+    """Bytes of feature maps kept for the backward pass: ``elements per sample x batch x bytes``.
+
+    It grows linearly with ``batch_size``; weights do not (notebook 02).
+    """
+    batch_size = check_int("batch_size", batch_size, 1)
+    total = activation_elements(network) * batch_size * bytes_per_element(dtype)
+    return int(total) if total == int(total) else total
+
+
+def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", optimizer: str = "adam") -> dict:
+    """The memory of one training step as named parts (bytes) and their ``"total"``.
+
+    weights + gradients (one per weight) + optimizer state (0 for SGD, 1 for momentum,
+    2 for Adam, per weight) + activations (grow with ``batch_size``).
+    ``optimizer="inference"``: weights and activations only.
+    """
+    optimizer = _optimizer(optimizer)
+    weights = weight_memory(network, dtype)
+    parts = {
+        "weights": weights,
+        "gradients": 0 if optimizer == "inference" else weights,
+        "optimizer_state": OPTIMIZER_STATES[optimizer] * weights,
+        "activations": activation_memory(network, batch_size, dtype),
+    }
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def memory_vs_batch(network: Network, batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+                    dtype: str = "fp32", optimizer: str = "adam") -> pd.DataFrame:
+    """One row per batch size: each part of ``training_memory`` in bytes, and the total."""
+    if isinstance(batch_sizes, (int, str)) or not hasattr(batch_sizes, "__iter__"):
+        raise TypeError(f"batch_sizes must be a list of integers, got {batch_sizes!r}")
+    rows = [{"batch_size": check_int("batch_size", b, 1), **training_memory(network, b, dtype, optimizer)}
+            for b in batch_sizes]
+    if not rows:
+        raise ValueError("batch_sizes must hold at least one batch size")
+    table = pd.DataFrame(rows)
+    table.attrs.update(network=network.name, dtype=dtype, optimizer=optimizer)
+    return table
+
+
+def fits(network: Network, batch_size: int = 1, dtype: str = "fp32", optimizer: str = "adam",
+         devices=FIT_DEVICES) -> pd.DataFrame:
+    """Does a training step (or inference) fit in each device's memory? One row per device.
+
+    Columns: ``device``, ``capacity_bytes``, ``needed_bytes``, ``fits``, ``used_share``
+    (needed / capacity), ``max_batch_size`` (0 when even the weights do not fit).
+    """
+    needed = training_memory(network, batch_size, dtype, optimizer)["total"]
+    rows = []
+    for name in devices:
+        device = get_device(name)
+        if device.memory_bytes is None:
+            raise ValueError(f"device {device.name!r} has no memory capacity in the catalog; pick a GPU")
+        rows.append({"device": device.name, "capacity_bytes": device.memory_bytes, "needed_bytes": needed,
+                     "fits": needed <= device.memory_bytes, "used_share": needed / device.memory_bytes,
+                     "max_batch_size": max_batch_size(network, device, dtype, optimizer)})
+    table = pd.DataFrame(rows)
+    table.attrs.update(network=network.name, batch_size=batch_size, dtype=dtype, optimizer=optimizer)
+    return table
+
+
+def max_batch_size(network: Network, device, dtype: str = "fp32", optimizer: str = "adam") -> int:
+    """The largest batch whose ``training_memory`` total fits in ``device``'s memory (0 if none does).
+
+    ``(capacity - weights - gradients - optimizer state) // activation bytes per sample``.
+    """
+    device = get_device(device)
+    if device.memory_bytes is None:
+        raise ValueError(f"device {device.name!r} has no memory capacity in the catalog; pick a GPU")
+    one = training_memory(network, 1, dtype, optimizer)
+    fixed = one["total"] - one["activations"]
+    free = device.memory_bytes - fixed
+    return max(0, int(free // one["activations"]))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
@@ -35,9 +34,7 @@ def render(result) -> None:
             display(Image(data=figure_png(item), format="png"))
         elif isinstance(item, str):
             display(Markdown(item))
-        elif isinstance(item, (pd.DataFrame, pd.io.formats.style.Styler)):
-            display(item)
-        else:
+        else:  # DataFrames, Stylers, HTML: IPython knows how to show them
             display(item)
 
 
