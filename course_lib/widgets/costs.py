@@ -7,7 +7,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as widgets
-import pandas.io.formats.style  # noqa: F401  (widgets._base.render refers to pd.io.formats.style, which pandas loads lazily)
 
 from .. import zoo
 from ..analysis import analyze
