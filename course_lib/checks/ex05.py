@@ -1,0 +1,132 @@
+"""Exercise 05 (the roofline): content only. Expected values are computed with course_lib."""
+from __future__ import annotations
+
+from .. import Device, Linear, Network, attainable_flops, get_device, kernel_costs, layer_points, matmul_cost, \
+    matvec_cost, ridge_point, roofline, zoo
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+
+_GTX = get_device("GTX 1080")
+_RIDGE = ridge_point(_GTX)
+
+q1 = NumberQuestion(
+    name="q1", var="gtx1080_ridge", points=1,
+    expected=_RIDGE, unit="FLOP/byte", rel_tol=2e-3,
+    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses the seed's rounded 8.8 TFLOP/s; use the catalog's peak.",
+              ridge_point(Device("seeds", 8e12, 320e9)): "that is the seed's formula '8 TFLOPS / 320 GB/s'; use the catalog's peak.",
+              28: "the seed's ~28 is rounded; give the ridge from the catalog's figures."},
+    wrong_units={"TFLOP/s over GB/s (x 1000 too small): convert both to FLOP/s and bytes/s": 1e-3},
+    hint_text="ridge = peak / bandwidth, both from cl.get_device('GTX 1080').",
+    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f} FLOP/byte (the seed's ~28 uses 8.8 TFLOP/s: 27.5).",
+    example_wrong=28,
+)
+
+
+def _attainable(peak_flops, bandwidth, intensity):
+    return attainable_flops(Device("any", peak_flops, bandwidth), intensity)
+
+
+q2 = FunctionQuestion(
+    name="q2", var="attainable", points=2,
+    reference=_attainable,
+    cases=[(8.873e12, 320e9, 0.25), (8.873e12, 320e9, 27.728125), (8.873e12, 320e9, 170.0),
+           (75e9, 10e9, 1.0), (75e9, 10e9, 100.0), (125e12, 900e9, 0.0), (1e12, 1e11, 10.0)],
+    rel_tol=1e-9,
+    hint_text="The smaller of the two roofs: the flat one (peak) and the slanted one (bandwidth x intensity).",
+    solution_text="def attainable(peak_flops, bandwidth, intensity):\n"
+                  "    return min(peak_flops, bandwidth * intensity)",
+    example_wrong=lambda peak_flops, bandwidth, intensity: max(peak_flops, bandwidth * intensity),
+)
+
+q3 = FunctionQuestion(
+    name="q3", var="matmul_intensity", points=2,
+    reference=lambda n, bytes_per_element: matmul_cost(n, bytes_per_element)["intensity"],
+    cases=[(1024, 4), (1, 4), (6, 4), (4096, 2), (100, 1), (333, 8)],
+    rel_tol=1e-9,
+    hint_text="2n^3 FLOPs; A and B read and C written, 3n^2 elements of bytes_per_element bytes each.",
+    solution_text="def matmul_intensity(n, bytes_per_element):\n"
+                  "    return 2 * n**3 / (3 * n**2 * bytes_per_element)",
+    example_wrong=lambda n, bytes_per_element: 2 * n ** 3 / (2 * n ** 2 * bytes_per_element),  # forgets writing C
+)
+
+_mv = matvec_cost(4096, 2)["intensity"]
+q4 = NumberQuestion(
+    name="q4", var="matvec_fp16_oi", points=1,
+    expected=_mv, unit="FLOP/byte", rel_tol=1e-4,
+    wrong_units={"fp32 (4 B), not fp16 (2 B)": 0.5, "FLOP per element, not per byte": 2},
+    hint_text="2n^2 FLOPs over (n^2 + 2n) elements of 2 bytes, n = 4096.",
+    solution_text=f"2 x 4096^2 / ((4096^2 + 2 x 4096) x 2) = {_mv:.5f} FLOP/byte: about 1 in fp16, 1/2 in fp32.",
+    example_wrong=matvec_cost(4096, 4)["intensity"],
+)
+
+_points = layer_points(zoo.alexnet_original(), _GTX, 1, 4)
+_memory = tuple(_points.loc[_points["bound"] == "memory", "name"])
+_SETS = {"a": tuple(_points["name"]), "b": ("fc1", "fc2", "fc3"), "c": ("conv1",), "d": ()}
+q5 = ChoiceQuestion(
+    name="q5", var="memory_bound_layers", points=2,
+    expected=next(k for k, v in _SETS.items() if v == _memory),
+    choices={"a": "all eight conv and FC layers", "b": "fc1, fc2 and fc3", "c": "conv1 only", "d": "none of them"},
+    explanations={"a": "The conv layers have intensities of about 68-199 FLOP/byte, right of the ridge (27.7).",
+                  "b": "Right: the FC layers sit near 0.5 FLOP/byte, far left of the ridge.",
+                  "c": "conv1's intensity (~110) is right of the ridge: compute bound.",
+                  "d": "Look at the FC layers: about 0.5 FLOP/byte."},
+    hint_text="Draw cl.plots.roofline_plot('GTX 1080', cl.layer_points(cl.zoo.alexnet_original(), 'GTX 1080')).",
+    solution_text=f"b: memory bound are {', '.join(_memory)} (intensity below the ridge {_RIDGE:.1f}).",
+    example_wrong="a",
+)
+
+
+def _fc1_bound(batch):
+    fc1 = Network("fc1", (9216,), (Linear(4096),))
+    return roofline(fc1, _GTX, batch, 4)["bound"].iloc[0]
+
+
+def _smallest_compute_bound_batch():
+    lo, hi = 1, 4096  # fc1 is memory bound at 1 and compute bound at 4096
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if _fc1_bound(mid) == "compute" else (mid + 1, hi)
+    return lo
+
+
+_batch = _smallest_compute_bound_batch()
+q6 = NumberQuestion(
+    name="q6", var="fc1_batch", points=2,
+    expected=_batch, unit="images", rel_tol=1e-9,
+    mistakes={_batch - 1: "one short: at that batch fc1 is still (just) memory bound."},
+    hint_text="fc1 (9216 -> 4096, fp32) at batch B: FLOPs 2 x B x 9216 x 4096; bytes: weights + bias once, "
+              "input and output B times. Find the smallest B whose intensity reaches the GTX 1080's ridge.",
+    solution_text=f"Batch {_batch}: e.g. loop over B with cl.roofline(...)['bound'] for fc1.",
+    example_wrong=_batch - 1,
+)
+
+q7 = ChoiceQuestion(
+    name="q7", var="xeon_ridge", points=2, expected="b",
+    choices={"a": "The paper counts a multiply-add as one FLOP, which halves the ridge.",
+             "b": "The paper divides the peak by the sustained (measured) bandwidth, about 11 GB/s, not a "
+                  "rounded 10 GB/s: more bytes per second, so a lower ridge (~6.7).",
+             "c": "The paper uses a slower clock, so a lower peak.",
+             "d": "The two figures are the same: 7.5 rounds to 6.7."},
+    explanations={"a": "Both count 2 FLOPs per multiply-add (75 GFLOP/s is with that count).",
+                  "b": f"Right: {ridge_point(get_device('Xeon E5345 (measured)')):.2f} vs "
+                       f"{ridge_point(get_device('Xeon E5345 (seeds)')):.2f} in the catalog.",
+                  "c": "The peaks differ by less than 1% (74.7 vs 75 GFLOP/s); the bandwidth is what differs.",
+                  "d": "They differ by 10%: look at the bandwidth each uses."},
+    hint_text="Compare the two 'Xeon E5345' rows of cl.devices(): which figure differs more?",
+    solution_text="b: the roofline paper plots sustained bandwidth (what the memory really delivers).",
+    example_wrong="a",
+)
+
+_dot = attainable_flops(_GTX, kernel_costs(1024, 4).set_index("name").loc["dot product", "intensity"]) / 1e9
+q8 = NumberQuestion(
+    name="q8", var="dot_gflops", points=1,
+    expected=_dot, unit="GFLOP/s", rel_tol=1e-3,
+    wrong_units={"FLOP/s, not GFLOP/s": 1e9, "TFLOP/s, not GFLOP/s": 1e-3},
+    mistakes={_GTX.peak_flops / 1e9: "that is the peak: a dot product (OI 1/4) is memory bound."},
+    hint_text="OI of a dot product in fp32 is 1/4; attainable = min(peak, bandwidth x OI).",
+    solution_text=f"min(8,873, 320 x 0.25) = {_dot:.0f} GFLOP/s: under 1% of the peak.",
+    example_wrong=_GTX.peak_flops / 1e9,
+)
+
+QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]

@@ -1,0 +1,144 @@
+"""Figures of notebooks 04 and 05: bandwidth pressure per layer, the memory wall, the roofline.
+
+Each function reads a table that ``course_lib`` computed (``cl.roofline``,
+``cl.layer_points``, ``cl.memory_wall``, ``cl.kernel_costs``) and returns a Figure.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..devices import attainable_flops, get_device, ridge_point
+from ._base import new_figure
+
+__all__ = ["bandwidth_pressure_plot", "memory_wall_plot", "roofline_plot"]
+
+_STREAMS = (("input_GBps", "read input", "#4c72b0"), ("weight_GBps", "read weights", "#dd8452"),
+            ("output_GBps", "write output", "#55a868"))
+_LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def bandwidth_pressure_plot(table, memories=(), *, title=None, width=8.0, height=4.2):
+    """Per layer, the GB/s each stream needs to keep up with compute (log scale), and the device's bandwidth as a line.
+
+    ``table`` is ``cl.roofline(...)``; rows without FLOPs are left out (they never keep
+    compute busy). ``memories`` adds more horizontal lines: catalog names or Devices.
+    """
+    rows = table[table["flops"] > 0]
+    fig, ax = new_figure(width, height)
+    x = np.arange(len(rows))
+    bar = 0.27
+    for i, (column, label, colour) in enumerate(_STREAMS):
+        ax.bar(x + (i - 1) * bar, rows[column], bar, label=label, color=colour)
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_xticks(x, rows["name"])
+    ax.set_ylabel("bandwidth needed to keep up (GB/s)")
+    lines = [(f"{table.attrs['device']}: {table.attrs['mem_bandwidth'] / 1e9:,.0f} GB/s", table.attrs["mem_bandwidth"])]
+    lines += [(f"{d.name}: {d.mem_bandwidth / 1e9:,.1f} GB/s", d.mem_bandwidth) for d in map(get_device, memories)]
+    for k, (label, bandwidth) in enumerate(lines):
+        ax.axhline(bandwidth / 1e9, color="#c44e52" if k == 0 else "0.35", lw=1.6 if k == 0 else 1.1,
+                   ls=_LINE_STYLES[k % len(_LINE_STYLES)], label=label)
+    ax.set_title(title or f"{table.attrs.get('network', '')}, batch {table.attrs.get('batch_size', 1)}, "
+                          f"{table.attrs.get('bytes_per_element', 4):g} B/element, at the peak of {table.attrs['device']}",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", ncols=2, framealpha=0.9)
+    ax.grid(axis="y", which="major", alpha=0.3)
+    top = max(float(rows[[c for c, _, _ in _STREAMS]].max().max()), max(b for _, b in lines) / 1e9)
+    bottom = min(float(rows[[c for c, _, _ in _STREAMS]].min().min()), min(b for _, b in lines) / 1e9)
+    ax.set_ylim(bottom / 2, top * 30)  # room for the legend above the tallest bar
+    return fig
+
+
+def memory_wall_plot(table, *, width=7.0, height=4.0):
+    """Growth of fp32 peak, top (tensor-core) peak and memory bandwidth since the first chip of ``cl.memory_wall()``."""
+    fig, ax = new_figure(width, height)
+    series = (("top_growth", "peak, best dense precision", "#c44e52", "s"),
+              ("fp32_growth", "peak, fp32", "#dd8452", "o"),
+              ("bandwidth_growth", "memory bandwidth", "#4c72b0", "^"))
+    for column, label, colour, marker in series:
+        ax.plot(table["year"], table[column], marker=marker, color=colour, label=label)
+    for _, row in table.iterrows():
+        ax.annotate(row["chip"], (row["year"], row["bandwidth_growth"]), textcoords="offset points",
+                    xytext=(0, -13), ha="center", fontsize=8, color="#4c72b0")
+    ax.set_yscale("log")
+    ax.minorticks_off()
+    ax.set_ylim(bottom=0.5)
+    ax.set_xlabel("year announced")
+    ax.set_ylabel(f"growth over the {table['chip'].iloc[0]} (x)")
+    ax.set_title("The memory wall: compute grew faster than bandwidth", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="major")
+    return fig
+
+
+def _rate(flops):
+    return f"{flops / 1e12:,.3g} TFLOP/s" if flops >= 1e12 else f"{flops / 1e9:,.3g} GFLOP/s"
+
+
+def _clusters(points, gap=0.06):
+    """Group points whose log10 intensities are within ``gap`` of a neighbour, so their labels do not overlap."""
+    order = points.sort_values("intensity")
+    groups, last = [], None
+    for _, row in order.iterrows():
+        x = math.log10(row["intensity"])
+        if last is not None and x - last < gap:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+        last = x
+    return groups
+
+
+def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, height=4.6):
+    """Log-log roofline of one or more devices; ``points`` (a table with ``name`` and ``intensity``) sit on the first one's roof.
+
+    ``devices`` is a Device, a catalog name, or a list of them. ``points`` is usually
+    ``cl.layer_points(...)`` or ``cl.kernel_costs(...)``; rows with zero intensity are left out.
+    Each roof is drawn with its ridge point marked.
+    """
+    devices = [get_device(d) for d in (devices if isinstance(devices, (list, tuple)) else [devices])]
+    if points is not None:
+        points = points[points["intensity"] > 0]
+    ridges = [ridge_point(d) for d in devices]
+    lo, hi = x_range or (
+        min([0.1] + ([points["intensity"].min() / 2] if points is not None and len(points) else [])),
+        max([1000.0, max(ridges) * 4] + ([points["intensity"].max() * 3] if points is not None and len(points) else [])))
+    x = np.logspace(math.log10(lo), math.log10(hi), 200)
+    fig, ax = new_figure(width, height)
+    colours = ("#c44e52", "#4c72b0", "#55a868", "#8172b2", "#937860")
+    for k, (device, ridge) in enumerate(zip(devices, ridges)):
+        colour = colours[k % len(colours)]
+        ax.plot(x, attainable_flops(device, x) / 1e9, color=colour, lw=2,
+                label=f"{device.name} ({_rate(device.peak_flops)}, "
+                      f"{device.mem_bandwidth / 1e9:,.4g} GB/s, ridge {ridge:.3g})")
+        ax.plot([ridge], [device.peak_flops / 1e9], "o", color=colour, ms=5)
+    if points is not None and len(points):
+        first = devices[0]
+        for group in _clusters(points):
+            group = sorted(group, key=lambda row: row.name)  # network order within a cluster
+            xs = [row["intensity"] for row in group]
+            ys = [attainable_flops(first, v) / 1e9 for v in xs]
+            ax.plot(xs, ys, "o", color="black", ms=6, zorder=3)
+            label = ", ".join(str(row["name"]) for row in group)
+            x_mid = math.sqrt(min(xs) * max(xs))
+            if min(ys) >= first.peak_flops / 1e9 * 0.999:  # on the flat roof: label hangs below, rotated
+                ax.annotate(label, (x_mid, min(ys)), textcoords="offset points", xytext=(0, -7),
+                            rotation=90, ha="center", va="top", fontsize=8)
+            else:  # on the slope: label below and to the right, where the plot is empty
+                ax.annotate(label, (x_mid, min(ys)), textcoords="offset points", xytext=(7, -4),
+                            ha="left", va="top", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.minorticks_off()  # decades only: easier to read, and faster to draw
+    ax.set_xlim(lo, hi)
+    top = max(d.peak_flops for d in devices) / 1e9
+    ax.set_ylim(top=top * 2.5)
+    ax.set_xlabel("operational intensity (FLOP/byte)")
+    ax.set_ylabel("attainable performance (GFLOP/s)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3, which="major")
+    return fig

@@ -1,0 +1,97 @@
+"""Widgets of notebooks 04 and 05: bandwidth pressure per layer, and AlexNet on a device's roofline.
+
+Each view is a plain function of the controls' values (tests call it across every
+option); the explorers wrap it with ``build_app``. Both use the simple model: each
+layer reads its input and weights from memory once and writes its output once.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from .._checks import check_choice, check_int
+from ..devices import devices, get_device, ridge_point
+from ..intensity import layer_points
+from ..plots.roofline import bandwidth_pressure_plot, roofline_plot
+from ..roofline import roofline
+from ..zoo import alexnet_original
+from ._base import build_app
+
+__all__ = ["bandwidth_view", "bandwidth_explorer", "roofline_view", "roofline_explorer",
+           "DTYPE_CHOICES", "BATCH_CHOICES", "compute_device_names"]
+
+# Bytes per element of each storage type (IEEE 754 widths; bf16 and fp8 as their names say).
+DTYPE_CHOICES = {"fp64": 8, "fp32": 4, "fp16/bf16": 2, "int8/fp8": 1}
+_PRECISION_BYTES = {"fp64": 8, "fp32": 4, "tf32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1}
+BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+def compute_device_names() -> list[str]:
+    """The catalog rows that have a compute peak (the chips, not the memories or links)."""
+    table = devices()
+    return list(table.loc[table["peak_flops"].notna(), "name"])
+
+
+def _inputs(device, dtype, batch):
+    device = get_device(device)
+    bytes_per_element = DTYPE_CHOICES[check_choice("dtype", dtype, list(DTYPE_CHOICES))]
+    return device, bytes_per_element, check_int("batch", batch, 1)
+
+
+def _mixed_note(device, dtype, bytes_per_element):
+    native = _PRECISION_BYTES.get(device.precision)
+    if native is None or native == bytes_per_element:
+        return ""
+    return (f"\n\n**Mixed assumption:** the peak of {device.name} is quoted for {device.precision} "
+            f"({native} B per element) but the bytes are counted as {dtype} ({bytes_per_element:g} B), "
+            f"as the seeds do with their \"120 TFLOP/s\" and 4-byte elements.")
+
+
+def bandwidth_view(device="120 TFLOP/s example", dtype="fp32", batch=1):
+    """AlexNet's per-layer needed bandwidth at ``device``'s peak vs the bandwidth it has (notebook 04)."""
+    device, bytes_per_element, batch = _inputs(device, dtype, batch)
+    table = roofline(alexnet_original(), device, batch, bytes_per_element)
+    fig = bandwidth_pressure_plot(table, width=7.5, height=3.8)
+    busy = table[table["flops"] > 0]
+    needed = busy["input_GBps"] + busy["weight_GBps"] + busy["output_GBps"]
+    short = busy.loc[needed > device.mem_bandwidth / 1e9, "name"]
+    text = (f"{device.name}: {device.peak_flops / 1e12:,.4g} TFLOP/s and {device.mem_bandwidth / 1e9:,.4g} GB/s. "
+            f"At batch {batch} in {dtype}, **{len(short)} of {len(busy)}** compute layers would need more "
+            f"bandwidth (input + weights + output) than the device has"
+            + (f": {', '.join(short)}." if len(short) else ".")
+            + f" The largest need is {needed.max():,.0f} GB/s ({busy.loc[needed.idxmax(), 'name']})."
+            + _mixed_note(device, dtype, bytes_per_element))
+    return fig, text
+
+
+def roofline_view(device="GTX 1080", dtype="fp32", batch=1):
+    """Every AlexNet conv and FC layer placed on ``device``'s roofline (notebook 05)."""
+    device, bytes_per_element, batch = _inputs(device, dtype, batch)
+    points = layer_points(alexnet_original(), device, batch, bytes_per_element)
+    ridge = ridge_point(device)
+    fig = roofline_plot([device], points, width=7.2, height=4.0,
+                        title=f"AlexNet (2012), batch {batch}, {dtype} on {device.name}")
+    memory = points.loc[points["bound"] == "memory", "name"]
+    text = (f"{device.name}: ridge point {ridge:,.3g} FLOP/byte. Memory bound (intensity below the ridge): "
+            + (", ".join(f"{n} ({i:.3g})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
+               if len(memory) else "none")
+            + "." + _mixed_note(device, dtype, bytes_per_element))
+    return fig, text
+
+
+def _controls(default_device):
+    return {
+        "device": widgets.Dropdown(options=compute_device_names(), value=default_device, description="device"),
+        "dtype": widgets.Dropdown(options=list(DTYPE_CHOICES), value="fp32", description="dtype"),
+        "batch": widgets.SelectionSlider(options=BATCH_CHOICES, value=1, description="batch"),
+    }
+
+
+def bandwidth_explorer():
+    """Device, dtype and batch -> the bandwidth each AlexNet layer needs vs the device's (notebook 04)."""
+    return build_app(bandwidth_view, _controls("120 TFLOP/s example"), columns=3,
+                     title="Bandwidth needed to keep up with compute, per layer")
+
+
+def roofline_explorer():
+    """Device, dtype and batch -> AlexNet's layers on the device's roofline (notebook 05)."""
+    return build_app(roofline_view, _controls("GTX 1080"), columns=3, title="AlexNet on a roofline")

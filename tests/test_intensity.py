@@ -1,0 +1,119 @@
+"""Operational intensity of basic kernels, bandwidth to keep up, the memory wall (course_lib/intensity.py).
+
+References: the seeds' hand-worked intensities (seeds/004: dot 1/4, matrix-vector 1/2,
+matrix-matrix n/6 in fp32), the seeds' conv1 bandwidths (seeds/001), vendor datasheet
+figures (COURSE.md section 7), and PyTorch's FLOP counter.
+"""
+import math
+
+import pytest
+
+import course_lib as cl
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 1000, 4096])
+def test_dot_product_is_a_quarter_flop_per_byte_in_fp32(n):
+    assert cl.dot_product_cost(n)["intensity"] == pytest.approx(1 / 4)
+
+
+@pytest.mark.parametrize("n", [6, 60, 1024, 3 * 2 ** 10])
+def test_matmul_intensity_is_n_over_6_in_fp32(n):
+    assert cl.matmul_cost(n, 4)["intensity"] == pytest.approx(n / 6)
+
+
+@pytest.mark.parametrize("n, b, expected", [(6, 2, 2.0), (6, 1, 4.0), (3, 8, 0.25)])
+def test_matmul_intensity_other_widths_hand_worked(n, b, expected):
+    # 2n^3 / (3 n^2 b): n=6, b=2 -> 432 / 216 = 2
+    assert cl.matmul_cost(n, b)["intensity"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("n, expected", [(2, 8 / 32), (4, 32 / 96), (10 ** 6, 0.5)])
+def test_matvec_intensity_tends_to_a_half(n, expected):
+    # n=2: 8 FLOPs over (4 + 4) elements x 4 B = 32 B; n=4: 32 FLOPs over 24 x 4 = 96 B
+    assert cl.matvec_cost(n)["intensity"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_kernel_costs_table_rows_match_the_functions():
+    table = cl.kernel_costs(128, 2).set_index("name")
+    assert table.loc["dot product", "intensity"] == cl.dot_product_cost(128, 2)["intensity"]
+    assert table.loc["matrix-matrix", "bytes"] == 3 * 128 ** 2 * 2
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("n", [8, 100, 257])
+def test_kernel_flops_match_pytorch_flop_counter(n):
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    def counted(a, b):
+        with FlopCounterMode(display=False) as counter:
+            torch.mm(a, b)
+        return counter.get_total_flops()
+
+    assert cl.dot_product_cost(n)["flops"] == counted(torch.ones(1, n), torch.ones(n, 1))
+    assert cl.matvec_cost(n)["flops"] == counted(torch.ones(n, n), torch.ones(n, 1))
+    assert cl.matmul_cost(n)["flops"] == counted(torch.ones(n, n), torch.ones(n, n))
+
+
+@pytest.mark.parametrize("elements, expected_gbps", [
+    (227 * 227 * 3, 351.9),   # seeds/001: reading conv1's input
+    (55 * 55 * 96, 661.16),   # seeds/001: writing its output
+    (34_944, 79.6),           # weights: the seed's 79.34 is an arithmetic slip
+])
+def test_bandwidth_to_keep_up_conv1_on_120_tflops(elements, expected_gbps):
+    got = cl.bandwidth_to_keep_up(elements * 4, 105_415_200, 120e12) / 1e9
+    assert got == pytest.approx(expected_gbps, abs=0.06)
+
+
+def test_the_seeds_79_34_is_wrong():
+    got = cl.bandwidth_to_keep_up(34_944 * 4, 105_415_200, 120e12) / 1e9
+    assert abs(got - 79.34) > 0.2
+
+
+def test_operational_intensity():
+    assert cl.operational_intensity(2 * 1024, 8 * 1024) == 0.25
+
+
+@pytest.mark.parametrize("call, parameter", [
+    (lambda: cl.dot_product_cost(0), "n"),
+    (lambda: cl.matvec_cost(-3), "n"),
+    (lambda: cl.matmul_cost(4, 0), "bytes_per_element"),
+    (lambda: cl.operational_intensity(10, 0), "bytes_moved"),
+    (lambda: cl.operational_intensity(-1, 10), "flops"),
+    (lambda: cl.bandwidth_to_keep_up(100, 0, 1e12), "macs"),
+    (lambda: cl.bandwidth_to_keep_up(100, 10, -1), "peak_flops"),
+])
+def test_bad_input_names_the_parameter(call, parameter):
+    with pytest.raises(ValueError, match=parameter):
+        call()
+
+
+@pytest.mark.parametrize("call", [lambda: cl.matmul_cost(2.5), lambda: cl.dot_product_cost(True),
+                                  lambda: cl.matvec_cost("8")])
+def test_non_integer_n_is_a_type_error(call):
+    with pytest.raises(TypeError, match="n"):
+        call()
+
+
+# Vendor figures (COURSE.md section 7): GTX 580 1.581 TFLOP/s, 192.4 GB/s; H200 fp32 67 TFLOP/s, 4800 GB/s.
+@pytest.mark.parametrize("column, expected", [("fp32_growth", 67 / 1.581), ("bandwidth_growth", 4800 / 192.4),
+                                              ("top_growth", 1979 / 1.581), ("fp32_ridge", 67e12 / 4.8e12)])
+def test_memory_wall_last_generation(column, expected):
+    assert cl.memory_wall().iloc[-1][column] == pytest.approx(expected, rel=1e-3)
+
+
+def test_memory_wall_compute_outgrew_bandwidth():
+    wall = cl.memory_wall()
+    assert list(wall["year"]) == sorted(wall["year"])
+    assert wall.iloc[0][["fp32_growth", "top_growth", "bandwidth_growth"]].tolist() == [1, 1, 1]
+    last = wall.iloc[-1]
+    assert last["top_growth"] > last["fp32_growth"] > last["bandwidth_growth"] > 1
+
+
+@pytest.mark.parametrize("device", ["GTX 1080", "V100 SXM2 fp32", "TPU v1"])
+@pytest.mark.parametrize("batch", [1, 64])
+def test_layer_points_sit_on_the_roof(device, batch):
+    points = cl.layer_points(cl.zoo.alexnet_original(), device, batch)
+    assert (points["flops"] > 0).all() and len(points) == 8
+    for _, row in points.iterrows():
+        assert row["attainable_flops"] == pytest.approx(cl.attainable_flops(device, row["intensity"]), rel=1e-9)
