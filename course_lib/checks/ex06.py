@@ -1,0 +1,160 @@
+"""Exercise 06 (compression): content only. Expected values are computed with course_lib."""
+from __future__ import annotations
+
+import math
+
+from .. import (Conv2d, Network, analyze, binarize, relative_error, roofline, sparse_bytes_per_weight,
+                svd_error, svd_linear, synthetic_weights, tradeoff_table, tucker2_conv, quantize, zoo)
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "EXERCISE_W", "PLOT_W"]
+
+# q1: AlexNet's fc1 (9216 -> 4096) at rank 128, weights only
+_pair = svd_linear((9216, 4096), 128)
+_FC1_WEIGHTS = int(analyze(Network("fc1", (9216,), _pair))["params"].sum()) - 4096   # minus the biases
+
+q1 = NumberQuestion(
+    name="q1", var="fc1_rank128_weights", points=1,
+    expected=_FC1_WEIGHTS, unit="weights", rel_tol=1e-9,
+    mistakes={9216 * 4096: "that is the dense fc1; the factorized layer stores r*(m+n) weights.",
+              _FC1_WEIGHTS + 4096: "that includes fc1's 4096 biases; the question asks for weights only.",
+              128 * 9216 * 4096: "rank times both dimensions multiplies them: the two thin matrices are r x in and out x r."},
+    hint_text="Two thin matrices: 9216 x 128 and 128 x 4096. cl.svd_linear((9216, 4096), 128) builds them.",
+    solution_text=f"128 x (9216 + 4096) = {_FC1_WEIGHTS:,} weights (dense: 37,748,736, 22x more).",
+    example_wrong=9216 * 4096,
+)
+
+# q2: the rank-16 error of a given matrix (the exercise notebook builds the same matrix)
+EXERCISE_W = dict(rows=64, cols=128, decay=0.5, seed=6)   # cl.synthetic_weights(**EXERCISE_W)
+_W = synthetic_weights(**EXERCISE_W)
+_S2 = [(k + 1) ** (-2 * EXERCISE_W["decay"]) for k in range(64)]    # its squared singular values
+_KEPT_SHARE = math.sqrt(sum(_S2[:16]) / sum(_S2))
+
+q2 = NumberQuestion(
+    name="q2", var="rank16_error", points=2,
+    expected=svd_error(_W, 16), unit="(a fraction)", rel_tol=1e-4,
+    mistakes={_KEPT_SHARE: "that is the share the kept singular values hold; the error is made of the discarded ones.",
+              1 - _KEPT_SHARE: "the norms add as squares: take sqrt(sum of the discarded s^2) / sqrt(sum of all s^2)."},
+    wrong_units={"per cent, not a fraction": 100},
+    hint_text="s = np.linalg.svd(W, compute_uv=False); Eckart-Young: error = sqrt(sum(s[16:]**2)) / sqrt(sum(s**2)).",
+    solution_text=f"sqrt(sum(s[16:]**2) / sum(s**2)) = {svd_error(_W, 16):.5f} (or cl.svd_error(W, 16)).",
+    example_wrong=_KEPT_SHARE,
+)
+
+
+# q3: write the BWN error
+def _bwn_error(values):
+    return relative_error(values, binarize(values)[0])
+
+
+def _wrong_bwn_error(values):   # scales by max|w| instead of mean|w|
+    peak = max(abs(v) for v in values)
+    approx = [peak if v >= 0 else -peak for v in values]
+    return relative_error(values, approx)
+
+
+q3 = FunctionQuestion(
+    name="q3", var="bwn_error", points=2,
+    reference=_bwn_error,
+    cases=[([0.5, -1.5, 2.0, 0.0],), ([1.0, 1.0, 1.0],), ([3.0, -1.0],), ([0.1, -0.2, 0.3, -0.4, 0.5],),
+           ([-2.0, 0.01, 0.02, 0.03, -0.04, 0.05],), ([7.0],)],
+    rel_tol=1e-9,
+    hint_text="alpha = mean(|w|); each w becomes alpha * sign(w) (sign(0) = +1); "
+              "error = ||w - w_hat|| / ||w||, both Frobenius (square root of the sum of squares).",
+    solution_text="def bwn_error(values):\n"
+                  "    w = np.asarray(values, dtype=float)\n"
+                  "    alpha = np.abs(w).mean()\n"
+                  "    w_hat = alpha * np.where(w >= 0, 1, -1)\n"
+                  "    return float(np.linalg.norm(w - w_hat) / np.linalg.norm(w))",
+    example_wrong=_wrong_bwn_error,
+)
+
+# q4: break-even sparsity for int8 values with 16-bit indices
+_INT8_BREAK_EVEN = 1 - 1 / sparse_bytes_per_weight(8, 16)
+q4 = NumberQuestion(
+    name="q4", var="int8_break_even_sparsity", points=1,
+    expected=_INT8_BREAK_EVEN, unit="(a fraction)", rel_tol=1e-3,
+    mistakes={1 - _INT8_BREAK_EVEN: "that is the break-even density (the kept fraction), and also the break-even "
+                                    "sparsity of fp32 values; the question asks for the sparsity with 1-byte values.",
+              0.5: "each kept weight costs its value (1 byte) and its index (2 bytes): 3 bytes, against 1 byte dense."},
+    wrong_units={"per cent, not a fraction": 100},
+    hint_text="Dense int8: 1 byte a weight. Sparse: (8 + 16)/8 bytes per kept weight. Equal when density x 3 = 1.",
+    solution_text=f"density 1/3, so sparsity {_INT8_BREAK_EVEN:.4f}: below two thirds zeros, sparse int8 storage "
+                  "is bigger than dense (cl.sparse_bytes_per_weight(8, 16) = 3.0).",
+    example_wrong=1 - 4 / sparse_bytes_per_weight(32, 16),
+)
+
+# q5: Tucker-2 of torchvision AlexNet's conv4 (384 -> 256, 3x3, padding 1)
+_conv4 = Conv2d(256, 3, padding=1)
+_TUCKER = int(analyze(Network("t", (384, 13, 13), tucker2_conv(_conv4, 384, 96, 64)))["params"].sum())
+q5 = NumberQuestion(
+    name="q5", var="tucker_params", points=2,
+    expected=_TUCKER, unit="params", rel_tol=1e-9,
+    mistakes={9 * 96 * 64 + 256: "that is the core alone: add the two 1x1 convs.",
+              9 * 96 * 64: "that is the core's weights alone: add the two 1x1 convs and the biases.",
+              _TUCKER - 256: "almost: the last 1x1 conv keeps conv4's 256 biases."},
+    hint_text="1x1 (384 -> 96, no bias) + 3x3 (96 -> 64, no bias) + 1x1 (64 -> 256, with bias); "
+              "cl.tucker2_conv(cl.Conv2d(256, 3, padding=1), 384, 96, 64) and cl.analyze.",
+    solution_text=f"384 x 96 + 9 x 96 x 64 + 64 x 256 + 256 = {_TUCKER:,} (dense conv4: 884,992).",
+    example_wrong=9 * 96 * 64 + 256,
+)
+
+# q6: read the error-against-saving plot
+PLOT_W = dict(rows=256, cols=512, decay=1.0, seed=0)
+_TABLE = tradeoff_table(synthetic_weights(**PLOT_W))
+_LETTERS = {"low rank (SVD)": "a", "pruning": "b", "quantization": "c", "binary / ternary": "d"}
+_near16 = _TABLE[(_TABLE["ratio"] > 10) & (_TABLE["ratio"] < 25)]
+_BEST16 = _near16.loc[_near16["rel_error"].idxmin(), "technique"]
+q6 = ChoiceQuestion(
+    name="q6", var="best_at_16x", points=2,
+    expected=_LETTERS[_BEST16],
+    choices={"a": "low rank (SVD)", "b": "pruning (without retraining)", "c": "uniform quantization",
+             "d": "binary / ternary"},
+    explanations={"a": "Right: on a matrix whose spectrum decays, ranks 8-16 sit near 10-20x at an error of about 0.2-0.26.",
+                  "b": "Pruning at 90-95% zeros is near 10x, but its error is 0.6-0.8 before retraining.",
+                  "c": "At 2-3 bits (11-16x) uniform quantization rounds most weights to 0: error 0.7-1.",
+                  "d": "Ternary reaches 16x at an error of about 0.5: better than uniform 2 bits, not the best here."},
+    hint_text="Draw cl.plots.tradeoff_plot({'W': cl.tradeoff_table(cl.synthetic_weights(**PLOT_W))}) and look "
+              "between 10x and 25x on the x axis: which curve is lowest there?",
+    solution_text=f"{_LETTERS[_BEST16]}: {_BEST16}. Near 16x its error is the lowest of the four "
+                  "(on this decaying-spectrum matrix; on a random one it would be the worst).",
+    example_wrong="d",
+)
+
+# q7: find the mistake in the seed's description of three-stage pruning
+q7 = ChoiceQuestion(
+    name="q7", var="seed_pruning_mistake", points=1, expected="b",
+    choices={"a": "The stages are in the wrong order: one must prune before training.",
+             "b": "Han et al. remove connections (individual small weights), not nodes (neurons): removing "
+                  "whole nodes or channels is structured pruning, which does give a real speed-up.",
+             "c": "The method does not retrain after pruning.",
+             "d": "Nothing: the passage is exact."},
+    explanations={"a": "Train, prune, retrain is the right order: you need trained weights to know which are small.",
+                  "b": "Right: the paper's title says it, 'Learning both Weights and Connections'. Scattered "
+                       "zeros are why the seed is right that the real speed-up is small.",
+                  "c": "It does retrain (stage 3), and iterates prune + retrain.",
+                  "d": "Look at what is removed in stage 2."},
+    hint_text="Unstructured pruning zeros single weights anywhere in a layer. What does the seed say is deleted?",
+    solution_text="b: stage 2 deletes connections (weights below a threshold), which keeps every layer's shape; "
+                  "that is exactly why the seed goes on to say the real speed-up is small.",
+    example_wrong="d",
+)
+
+# q8: predicted speed-up of int8 weights on a GTX 1080, batch 1
+_alexnet = zoo.alexnet_original()
+_SPEEDUP = (roofline(_alexnet, "GTX 1080")["time_s"].sum()
+            / roofline(quantize(_alexnet, 8), "GTX 1080")["time_s"].sum())
+q8 = NumberQuestion(
+    name="q8", var="int8_speedup", points=2,
+    expected=_SPEEDUP, unit="x", rel_tol=2e-3,
+    mistakes={4.0: "that is the ratio of the weight bytes; the conv layers are compute bound and do not speed up.",
+              1.0: "the FC layers are memory bound at batch 1: fewer weight bytes make them faster."},
+    wrong_units={"time after / time before (the inverse)": 1 / _SPEEDUP ** 2},
+    hint_text="Sum time_s of cl.roofline(net, 'GTX 1080') for cl.zoo.alexnet_original() and for "
+              "cl.quantize(net, 8); divide before by after.",
+    solution_text=f"{_SPEEDUP:.3f}x: the FC layers (memory bound) get about 4x faster, the conv layers "
+                  "(compute bound) not at all.",
+    example_wrong=4.0,
+)
+
+QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
