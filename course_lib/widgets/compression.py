@@ -9,10 +9,6 @@ from functools import lru_cache
 
 import ipywidgets as widgets
 
-try:  # widgets._base.render tests isinstance(item, pd.io.formats.style.Styler): that submodule must be loaded
-    import pandas.io.formats.style  # noqa: F401
-except ImportError:  # pragma: no cover (needs jinja2, which JupyterLab brings)
-    pass
 
 from .. import zoo
 from ..compression import compress, compression_summary
