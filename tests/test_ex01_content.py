@@ -1,0 +1,138 @@
+"""Exercise 01 (course_lib/checks/ex01.py, solutions/01_alexnet_shapes.ipynb).
+
+Every question passes a right answer written here by hand (not the checker's own expected
+value) and fails its known-wrong example; the expected values are checked against the seeds'
+hand-worked figures and against PyTorch; the solution notebook runs and every check in it passes.
+"""
+from pathlib import Path
+
+import pytest
+
+from course_lib.checks import ex01
+from course_lib.checks._core import CORRECT, INCORRECT, NOT_ATTEMPTED
+
+
+def _conv_out(in_size, kernel_size, stride, padding):
+    """The solution a learner writes for q4."""
+    return (in_size - kernel_size + 2 * padding) // stride + 1
+
+
+# Right answers, worked by hand from the seeds and the lesson (seeds/000: "(227-11+2X0)/4+1=55",
+# "(55-3)/2+1=27"; seeds/001: "55x55x96=290,400"; conv5: 13x13x256; torchvision: padding 2 on 224;
+# explorer: column 7 of an 8-wide input is never seen; ceil((14-3)/2)+1 = 7).
+RIGHT = {"q1": 55, "q2": 27, "q3": 290_400, "q4": _conv_out, "q5": 13 * 13 * 256, "q6": 2, "q7": "c", "q8": 7}
+
+
+def test_questions_are_numbered_and_exported():
+    names = [q.name for q in ex01.QUESTIONS]
+    assert names == [f"q{i}" for i in range(1, len(names) + 1)]
+    assert 6 <= len(names) <= 8
+    assert set(names) <= set(ex01.__all__)
+    assert set(RIGHT) == set(names)
+    assert len({q.var for q in ex01.QUESTIONS}) == len(names)
+
+
+@pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)
+def test_question_has_content(q):
+    assert q.points >= 1 and q.hint_text and q.solution_text and q.example_wrong is not None
+
+
+@pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)
+def test_right_answer_passes(q):
+    assert q.evaluate({q.var: RIGHT[q.name]}).status == CORRECT
+    assert q.evaluate({q.var: q.example_right}).status == CORRECT
+
+
+@pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)
+def test_example_wrong_fails(q):
+    feedback = q.evaluate({q.var: q.example_wrong})
+    assert feedback.status == INCORRECT, feedback
+    assert feedback.message
+
+
+@pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)
+def test_blank_is_not_attempted(q):
+    assert q.evaluate({q.var: None}).status == NOT_ATTEMPTED
+    assert q.evaluate({}).status == NOT_ATTEMPTED
+
+
+def test_the_blank_function_of_the_exercise_is_not_attempted():
+    def conv_out(in_size, kernel_size, stride, padding):
+        ...  # YOUR CODE HERE
+    assert ex01.q4.evaluate({"conv_out": conv_out}).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("q, answer, says", [
+    (ex01.q3, 290_440, "typo"),                     # the seed's 290,440
+    (ex01.q3, 4 * 290_400, "bytes"),                # fp32 bytes instead of elements
+    (ex01.q5, 27 * 27 * 256, "27X27X256"),          # the seed's conv4/conv5 shape
+    (ex01.q5, 13 * 13 * 384, "conv4"),
+    (ex01.q1, 54, "224"),
+    (ex01.q8, 6, "floor"),
+    (ex01.q6, 3, "smallest"),
+], ids=lambda v: str(v)[:20])
+def test_known_mistakes_get_their_explanation(q, answer, says):
+    feedback = q.evaluate({q.var: answer})
+    assert feedback.status == INCORRECT and says in feedback.message
+
+
+def test_wrong_function_gets_the_failing_case():
+    feedback = ex01.q4.evaluate({"conv_out": lambda i, k, s, p: (i - k + 2 * p) // s})  # forgot the + 1
+    assert feedback.status == INCORRECT and "conv_out(227, 11, 4, 0) returned 54, expected 55" in feedback.message
+
+
+@pytest.mark.torch
+def test_expected_values_match_torch():
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    x = torch.zeros(1, 3, 227, 227)
+    conv1 = nn.Conv2d(3, 96, 11, 4)(x)
+    assert conv1.shape[-1] == ex01.q1.expected
+    assert conv1.numel() == ex01.q3.expected
+    assert nn.MaxPool2d(3, 2)(conv1).shape[-1] == ex01.q2.expected
+    features = nn.Sequential(  # the 2012 AlexNet's feature extractor, groups=2 on conv2/4/5
+        nn.Conv2d(3, 96, 11, 4), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1, groups=2))
+    with torch.no_grad():
+        assert features(x).numel() == ex01.q5.expected
+    sides = {p: nn.Conv2d(3, 1, 11, 4, p)(torch.zeros(1, 3, 224, 224)).shape[-1] for p in range(4)}
+    assert min(p for p, side in sides.items() if side == 55) == ex01.q6.expected
+    assert nn.MaxPool2d(3, 2, ceil_mode=True)(torch.zeros(1, 1, 14, 14)).shape[-1] == ex01.q8.expected
+    # q7: no window of an 8-wide input, kernel 3, stride 2 reaches column 7 (its gradient is 0)
+    inp = torch.ones(1, 1, 8, 8, requires_grad=True)
+    nn.Conv2d(1, 1, 3, 2)(inp).sum().backward()
+    assert (inp.grad[0, 0, :, 7] == 0).all() and ex01.q7.expected == "c"
+    # q4's hidden cases: the reference is PyTorch's own output size
+    for case in ex01.q4.cases:
+        I, K, S, P = case
+        assert nn.Conv2d(1, 1, K, S, P)(torch.zeros(1, 1, I, I)).shape[-1] == ex01.q4.reference(*case)
+
+
+SOLUTION = Path(__file__).resolve().parents[1] / "solutions" / "01_alexnet_shapes.ipynb"
+
+
+def test_solution_notebook_runs_and_every_check_passes():
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    NotebookClient(notebook, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(SOLUTION.parent)}}).execute()
+    outputs = "\n".join(str(out.get("data", {}).get("text/plain", "")) + str(out.get("data", {}).get("text/html", ""))
+                        + str(out.get("text", "")) for cell in notebook.cells if cell.cell_type == "code"
+                        for out in cell.get("outputs", []))
+    for q in ex01.QUESTIONS:
+        assert f"{q.name}: Correct" in outputs, q.name
+    assert "Incorrect" not in outputs and "Not attempted" not in outputs
+
+
+def test_solution_notebook_states_every_questions_points():
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(SOLUTION, as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    total = sum(q.points for q in ex01.QUESTIONS)
+    assert f"{total} points" in markdown
+    for q in ex01.QUESTIONS:
+        assert f"{q.name} ({q.points} point" in markdown.replace("**", ""), q.name
