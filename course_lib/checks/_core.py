@@ -76,6 +76,13 @@ def _is_blank(value) -> bool:
     return value is None or value is Ellipsis
 
 
+def _number(value) -> str:
+    """A count as 105,415,200; anything else to 6 significant digits."""
+    if float(value).is_integer() and abs(value) < 1e16:
+        return f"{int(value):,}"
+    return f"{value:,.6g}"
+
+
 def _close(a: float, b: float, rel_tol: float, abs_tol: float = 0.0) -> bool:
     return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
 
@@ -157,15 +164,15 @@ class NumberQuestion(Question):
             return Feedback(INCORRECT, f"`{self.var}` should be a number, got {type(answer).__name__} {answer!r}")
         unit = f" {self.unit}" if self.unit else ""
         if _close(answer, self.expected, self.rel_tol):
-            return Feedback(CORRECT, f"{answer:,.6g}{unit}")
+            return Feedback(CORRECT, f"{_number(answer)}{unit}")
         for description, factor in self.wrong_units.items():
             if _close(answer, self.expected * factor, self.rel_tol):
-                return Feedback(INCORRECT, f"{answer:,.6g} looks like the answer in {description}: "
+                return Feedback(INCORRECT, f"{_number(answer)} looks like the answer in {description}: "
                                            f"the question asks for{unit or ' a plain number'}.")
         for wrong_value, reason in self.mistakes.items():
             if _close(answer, wrong_value, self.rel_tol):
-                return Feedback(INCORRECT, f"{answer:,.6g}: {reason}")
-        return Feedback(INCORRECT, f"{answer:,.6g}{unit} is not within {self.rel_tol:.2%} of the expected value; "
+                return Feedback(INCORRECT, f"{_number(answer)}: {reason}")
+        return Feedback(INCORRECT, f"{_number(answer)}{unit} is not within {self.rel_tol:.2%} of the expected value; "
                                    f"{self.name}.hint() may help")
 
 
