@@ -1,0 +1,250 @@
+"""The checking machinery (course_lib/checks/_core.py), and every exercise's checks built on it."""
+import importlib
+import pkgutil
+import re
+
+import pytest
+
+import course_lib.checks as checks
+from course_lib.checks import (CORRECT, INCORRECT, NOT_ATTEMPTED, ChoiceQuestion, Feedback, FunctionQuestion,
+                               NumberQuestion)
+
+
+# --- NumberQuestion ---------------------------------------------------------------------------
+
+@pytest.fixture
+def bytes_question():
+    return NumberQuestion("q1", "weight_mb", points=2, expected=243.86, unit="MB", rel_tol=1e-3,
+                          wrong_units={"bytes, not MB": 1e6, "MiB, not MB": 1 / 1.048576},
+                          mistakes={60.97: "that is the parameter count in millions, not megabytes"},
+                          example_wrong=60.97)
+
+
+@pytest.mark.parametrize("answer", [243.86, 243.86 * (1 + 0.9e-3), 243.86 * (1 - 0.9e-3), 243.86 + 0.0])
+def test_number_within_tolerance_passes(bytes_question, answer):
+    assert bytes_question.evaluate({"weight_mb": answer}).status == CORRECT
+    assert bytes_question.score({"weight_mb": answer}) == 2
+
+
+@pytest.mark.parametrize("answer", [243.86 * 1.0011, 243.86 * 0.9989, 0, -243.86, 1e30])
+def test_number_outside_tolerance_fails(bytes_question, answer):
+    feedback = bytes_question.evaluate({"weight_mb": answer})
+    assert feedback.status == INCORRECT
+    assert bytes_question.score({"weight_mb": answer}) == 0
+
+
+def test_wrong_units_message_names_the_unit(bytes_question):
+    feedback = bytes_question.evaluate({"weight_mb": 243.86e6})
+    assert feedback.status == INCORRECT
+    assert "bytes, not MB" in feedback.message and "MB" in feedback.message
+
+
+def test_mistakes_message(bytes_question):
+    feedback = bytes_question.evaluate({"weight_mb": 60.97})
+    assert feedback.status == INCORRECT
+    assert "parameter count" in feedback.message
+
+
+@pytest.mark.parametrize("answer", ["243.86", True, [243.86], {"mb": 243.86}])
+def test_number_of_the_wrong_type_is_incorrect_not_a_crash(bytes_question, answer):
+    feedback = bytes_question.evaluate({"weight_mb": answer})
+    assert feedback.status == INCORRECT
+    assert "number" in feedback.message
+
+
+@pytest.mark.parametrize("namespace", [{}, {"weight_mb": None}, {"weight_mb": ...}, {"other": 243.86}])
+def test_number_blank_is_not_attempted(bytes_question, namespace):
+    feedback = bytes_question.evaluate(namespace)
+    assert feedback.status == NOT_ATTEMPTED
+    assert "weight_mb" in feedback.message
+    assert bytes_question.score(namespace) == 0
+
+
+def test_numpy_numbers_are_numbers(bytes_question):
+    np = pytest.importorskip("numpy")
+    assert bytes_question.evaluate({"weight_mb": np.float64(243.86)}).correct
+
+
+# --- FunctionQuestion ---------------------------------------------------------------------------
+
+def _conv(size, kernel, stride=1, padding=0):
+    if kernel > size + 2 * padding:
+        raise ValueError("kernel larger than the padded input")
+    return (size - kernel + 2 * padding) // stride + 1
+
+
+@pytest.fixture
+def function_question():
+    return FunctionQuestion("q2", "conv_out", reference=_conv,
+                            cases=[(227, 11, 4, 0), (27, 5, 1, 2), (13, 3, 1, 1), (7, 9, 1, 0)],
+                            example_wrong=lambda s, k, st=1, p=0: (s - k) // st + 1)  # forgets the padding
+
+
+def test_function_right_on_every_hidden_case_passes(function_question):
+    feedback = function_question.evaluate({"conv_out": _conv})
+    assert feedback.status == CORRECT
+    assert "hidden cases pass" in feedback.message   # the ValueError case is skipped without check_errors
+
+
+def test_function_wrong_on_a_later_hidden_case_fails(function_question):
+    def right_only_for_conv1(size, kernel, stride=1, padding=0):
+        return 55
+    feedback = function_question.evaluate({"conv_out": right_only_for_conv1})
+    assert feedback.status == INCORRECT
+    assert "(27, 5, 1, 2)" in feedback.message and "expected 27" in feedback.message
+
+
+def test_function_example_wrong_fails(function_question):
+    feedback = function_question.evaluate({"conv_out": function_question.example_wrong})
+    assert feedback.status == INCORRECT and "(27, 5, 1, 2)" in feedback.message
+
+
+def test_exception_in_learners_function_is_reported_not_raised(function_question):
+    def broken(size, kernel, stride=1, padding=0):
+        return size / 0
+    feedback = function_question.evaluate({"conv_out": broken})
+    assert feedback.status == INCORRECT
+    assert "ZeroDivisionError" in feedback.message
+
+
+def test_function_returning_none_is_not_attempted(function_question):
+    def blank(size, kernel, stride=1, padding=0):
+        ...  # YOUR CODE HERE
+    assert function_question.evaluate({"conv_out": blank}).status == NOT_ATTEMPTED
+
+
+def test_not_a_function_is_incorrect(function_question):
+    feedback = function_question.evaluate({"conv_out": 55})
+    assert feedback.status == INCORRECT and "function" in feedback.message
+
+
+def test_check_errors_wants_the_valueerror():
+    question = FunctionQuestion("q1", "f", reference=_conv, cases=[(227, 11, 4, 0), (7, 9, 1, 0)], check_errors=True)
+    assert question.evaluate({"f": _conv}).correct
+    silent = lambda size, kernel, stride=1, padding=0: max(0, (size - kernel + 2 * padding) // stride + 1)
+    feedback = question.evaluate({"f": silent})
+    assert feedback.status == INCORRECT and "ValueError" in feedback.message
+
+
+def test_tuple_answers_compare_elementwise():
+    question = FunctionQuestion("q1", "shape", reference=lambda c: (c, 13, 13), cases=[(256,), (384,)])
+    assert question.evaluate({"shape": lambda c: [c, 13, 13]}).correct
+    assert not question.evaluate({"shape": lambda c: (c, 13)}).correct
+    assert not question.evaluate({"shape": lambda c: (c, 13, 14)}).correct
+
+
+# --- ChoiceQuestion -----------------------------------------------------------------------------
+
+@pytest.fixture
+def choice_question():
+    return ChoiceQuestion("q3", "bound", expected="b", choices={"a": "compute", "b": "memory"},
+                          explanations={"a": "FC layers at batch 1 read each weight once per MAC",
+                                        "b": "an FC layer at batch 1 has an intensity of about 0.5"},
+                          example_wrong="a")
+
+
+@pytest.mark.parametrize("answer", ["b", "B", " b "])
+def test_choice_right(choice_question, answer):
+    feedback = choice_question.evaluate({"bound": answer})
+    assert feedback.correct and "intensity" in feedback.message
+
+
+def test_choice_wrong_explains(choice_question):
+    feedback = choice_question.evaluate({"bound": "a"})
+    assert feedback.status == INCORRECT and "once per MAC" in feedback.message
+
+
+@pytest.mark.parametrize("answer", ["c", "memory", 2])
+def test_choice_not_a_choice(choice_question, answer):
+    feedback = choice_question.evaluate({"bound": answer})
+    assert feedback.status == INCORRECT and "'a'" in feedback.message
+
+
+# --- Feedback and what check() shows -------------------------------------------------------------
+
+@pytest.mark.parametrize("status, title", [(CORRECT, "Correct"), (INCORRECT, "Incorrect"),
+                                           (NOT_ATTEMPTED, "Not attempted yet")])
+def test_feedback_renders_html_and_text(status, title):
+    feedback = Feedback(status, "x < 2 & y", "q4")
+    assert str(feedback) == f"q4: {title}: x < 2 & y"
+    html = feedback._repr_html_()
+    assert f"q4: {title}" in html and "x &lt; 2 &amp; y" in html and "<p>" in html
+
+
+def test_check_prints_plain_text_outside_jupyter(capsys, bytes_question):
+    bytes_question.namespace = {"weight_mb": 243.86e6}
+    bytes_question.check()
+    out = capsys.readouterr().out
+    assert out.startswith("q1: Incorrect: ") and "bytes, not MB" in out and "<" not in out
+    bytes_question.namespace = {"weight_mb": 243.86}
+    bytes_question.check()
+    assert capsys.readouterr().out.startswith("q1: Correct")
+
+
+def test_hint_and_solution_print_plain_text(capsys):
+    question = NumberQuestion("q1", "x", expected=1, hint_text="read section 2", solution_text="`x = 1`")
+    question.hint()
+    question.solution()
+    out = capsys.readouterr().out
+    assert "Hint (q1): read section 2" in out and "Solution (q1): `x = 1`" in out
+
+
+def test_checker_bug_is_reported_not_raised():
+    class Broken(NumberQuestion):
+        def _judge(self, answer):
+            raise RuntimeError("oops")
+    feedback = Broken("q1", "x", expected=1).evaluate({"x": 1})
+    assert feedback.status == INCORRECT and "RuntimeError" in feedback.message
+
+
+# --- every exercise's checks, generically ------------------------------------------------------
+
+EXERCISE_MODULES = sorted(name for _, name, _ in pkgutil.iter_modules(checks.__path__) if re.fullmatch(r"ex\d\d", name))
+
+
+def _questions():
+    params = []
+    for name in EXERCISE_MODULES:
+        module = importlib.import_module(f"course_lib.checks.{name}")
+        params += [pytest.param(q, id=f"{name}.{q.name}") for q in module.QUESTIONS]
+    return params or [pytest.param(None, marks=pytest.mark.skip(reason="no course_lib/checks/exNN.py yet"))]
+
+
+QUESTIONS = _questions()
+
+
+@pytest.mark.parametrize("module_name", EXERCISE_MODULES or
+                         [pytest.param(None, marks=pytest.mark.skip(reason="no course_lib/checks/exNN.py yet"))])
+def test_exercise_module_names_questions_in_order(module_name):
+    module = importlib.import_module(f"course_lib.checks.{module_name}")
+    names = [q.name for q in module.QUESTIONS]
+    assert names, "an exercise module needs at least one question"
+    assert names == [f"q{i}" for i in range(1, len(names) + 1)]
+    for q in module.QUESTIONS:
+        assert q.name in module.__all__ and getattr(module, q.name) is q
+    assert len({q.var for q in module.QUESTIONS}) == len(names), "two questions read the same variable"
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_example_right_passes(question):
+    feedback = question.evaluate({question.var: question.example_right})
+    assert feedback.status == CORRECT, str(feedback)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_example_wrong_fails(question):
+    assert question.example_wrong is not None, f"{question.name} needs an example_wrong"
+    feedback = question.evaluate({question.var: question.example_wrong})
+    assert feedback.status == INCORRECT, str(feedback)
+    assert feedback.message, "a wrong answer deserves a reason"
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_empty_namespace_is_not_attempted(question):
+    assert question.evaluate({}).status == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_points_hint_and_solution(question):
+    assert isinstance(question.points, int) and question.points > 0
+    assert question.hint_text.strip() and question.solution_text.strip()
