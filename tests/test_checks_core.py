@@ -126,6 +126,24 @@ def test_check_errors_wants_the_valueerror():
     assert feedback.status == INCORRECT and "ValueError" in feedback.message
 
 
+def test_blank_function_is_not_attempted_even_when_the_first_case_is_an_error_case():
+    question = FunctionQuestion("q1", "f", reference=_conv, cases=[(7, 9, 1, 0), (227, 11, 4, 0)], check_errors=True)
+    def blank(size, kernel, stride=1, padding=0):
+        ...
+    assert question.evaluate({"f": blank}).status == NOT_ATTEMPTED
+
+
+class _AgreesWithEverything:
+    def __eq__(self, other):
+        return True
+
+
+def test_an_object_equal_to_everything_does_not_pass():
+    question = FunctionQuestion("q1", "name", reference=lambda layer: f"conv{layer}", cases=[(1,), (2,)])
+    feedback = question.evaluate({"name": lambda layer: _AgreesWithEverything()})
+    assert feedback.status == INCORRECT
+
+
 def test_tuple_answers_compare_elementwise():
     question = FunctionQuestion("q1", "shape", reference=lambda c: (c, 13, 13), cases=[(256,), (384,)])
     assert question.evaluate({"shape": lambda c: [c, 13, 13]}).correct

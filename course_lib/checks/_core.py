@@ -197,6 +197,7 @@ class FunctionQuestion(Question):
     def _judge(self, function):
         if not callable(function):
             return Feedback(INCORRECT, f"`{self.var}` should be a function, got {type(function).__name__}")
+        judged_one = False
         for args in self.cases:
             try:
                 expected = self.reference(*args)
@@ -207,14 +208,17 @@ class FunctionQuestion(Question):
                     got = function(*args)
                 except ValueError:
                     continue
+                if _is_blank(got):
+                    return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns {got!r}: write its body")
                 return Feedback(INCORRECT, f"{self.var}{args} should raise ValueError (the input is invalid), "
                                            f"but returned {got!r}")
             try:
                 got = function(*args)
             except Exception as error:
                 return Feedback(INCORRECT, f"{self.var}{args} raised {type(error).__name__}: {error}")
-            if args is self.cases[0] and _is_blank(got):
+            if not judged_one and _is_blank(got):
                 return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns {got!r}: write its body")
+            judged_one = True
             if not _equal(got, expected, self.rel_tol):
                 return Feedback(INCORRECT, f"{self.var}{args} returned {got!r}, expected {expected!r}")
         return Feedback(CORRECT, f"all {len(self.cases)} hidden cases pass")
@@ -226,7 +230,8 @@ def _equal(got, expected, rel_tol):
     if isinstance(expected, (tuple, list)):
         return (isinstance(got, (tuple, list)) and len(got) == len(expected)
                 and all(_equal(g, e, rel_tol) for g, e in zip(got, expected)))
-    return got == expected
+    # same type first: an object whose __eq__ always says True must not pass
+    return isinstance(got, type(expected)) and got == expected
 
 
 @dataclass
