@@ -71,13 +71,20 @@ def get_device(name: str) -> Device:
         return name
     if not isinstance(name, str):
         raise TypeError(f"name must be a device name (a string), got {name!r}")
-    table = _catalog()
-    match = table[table["name"].str.lower() == name.strip().lower()]
-    if match.empty:
-        raise ValueError(f"unknown device {name!r}; the known devices are: {', '.join(table['name'])}")
-    row = match.iloc[0]
-    return Device(name=row["name"], peak_flops=_none_if_nan(row["peak_flops"]), mem_bandwidth=float(row["mem_bandwidth"]),
-                  memory_bytes=_none_if_nan(row["memory_bytes"]), precision=row["precision"] or "", source=row["source"])
+    device = _devices_by_name().get(name.strip().lower())
+    if device is None:
+        raise ValueError(f"unknown device {name!r}; the known devices are: {', '.join(_catalog()['name'])}")
+    return device
+
+
+@lru_cache(maxsize=1)
+def _devices_by_name() -> dict:
+    """Every catalog row as a (frozen, shareable) Device, by lower-case name."""
+    return {row["name"].lower(): Device(name=row["name"], peak_flops=_none_if_nan(row["peak_flops"]),
+                                        mem_bandwidth=float(row["mem_bandwidth"]),
+                                        memory_bytes=_none_if_nan(row["memory_bytes"]),
+                                        precision=row["precision"] or "", source=row["source"])
+            for _, row in _catalog().iterrows()}
 
 
 def _compute_device(device) -> Device:

@@ -24,14 +24,41 @@ def error_box(error: Exception) -> HTML:
                 f'<b>Not possible:</b> {html.escape(str(error))}</div>')
 
 
-def render(result) -> None:
-    """Display a view's result in the current output (a Figure as PNG, a table, Markdown)."""
+def _figure_png_reusing_layout(fig: Figure, layouts: dict | None) -> bytes:
+    """Render ``fig``; a widget's later figures of the same shape reuse its first layout.
+
+    Every update of a widget draws a new figure, and constrained layout costs about as much
+    as the drawing itself. Between two updates the axes barely move, so the first figure of
+    each shape (size and number of axes) is laid out by the engine, its axes positions are
+    remembered, and later figures of that shape are put in the same place without it.
+    """
+    if layouts is None:
+        return figure_png(fig)
+    key = (tuple(fig.get_size_inches()), len(fig.axes))
+    positions = layouts.get(key)
+    if positions is None:
+        png = figure_png(fig)
+        layouts[key] = [ax.get_position() for ax in fig.axes]
+        return png
+    # None, not "none": "none" leaves a placeholder engine, and savefig pre-draws any figure
+    # that has an engine; with no engine at all the figure is drawn once.
+    fig.set_layout_engine(None)
+    for ax, position in zip(fig.axes, positions):
+        ax.set_position(position)
+    return figure_png(fig)
+
+
+def render(result, layouts: dict | None = None) -> None:
+    """Display a view's result in the current output (a Figure as PNG, a table, Markdown).
+
+    ``layouts``: a widget's memory of its figures' layouts (see ``_figure_png_reusing_layout``).
+    """
     items = result if isinstance(result, tuple) else (result,)
     for item in items:
         if item is None:
             continue
         if isinstance(item, Figure):
-            display(Image(data=figure_png(item), format="png"))
+            display(Image(data=_figure_png_reusing_layout(item, layouts), format="png"))
         elif isinstance(item, str):
             display(Markdown(item))
         else:  # DataFrames, Stylers, HTML: IPython knows how to show them
@@ -45,13 +72,15 @@ def build_app(view, controls: dict, *, columns: int = 2, title: str | None = Non
     cleared and redrawn on each change. ValueError/TypeError from the view shows as a
     message, never a traceback.
     """
+    layouts = {}
+
     def update(**values):
         try:
             result = view(**values)
         except (ValueError, TypeError) as error:
             display(error_box(error))
             return
-        render(result)
+        render(result, layouts)
 
     output = widgets.interactive_output(update, controls)
     boxes = list(controls.values())
