@@ -12,29 +12,8 @@ QUESTIONS = ex07.QUESTIONS
 IDS = [q.name for q in QUESTIONS]
 
 
-def test_questions_are_named_in_order_and_exported():
-    assert [q.name for q in QUESTIONS] == [f"q{i}" for i in range(1, len(QUESTIONS) + 1)]
-    assert 6 <= len(QUESTIONS) <= 8
-    for q in QUESTIONS:
-        assert q.name in ex07.__all__ and getattr(ex07, q.name) is q
-        assert q.points >= 1 and q.hint_text and q.solution_text and q.example_wrong is not None
-
-
-@pytest.mark.parametrize("question", QUESTIONS, ids=IDS)
-def test_right_answer_passes(question):
-    assert question.evaluate({question.var: question.example_right}).status == CORRECT
-
-
-@pytest.mark.parametrize("question", QUESTIONS, ids=IDS)
-def test_example_wrong_fails(question):
-    feedback = question.evaluate({question.var: question.example_wrong})
-    assert feedback.status == INCORRECT and feedback.message
-
-
-@pytest.mark.parametrize("question", QUESTIONS, ids=IDS)
-def test_blank_is_not_attempted(question):
-    assert question.evaluate({question.var: None}).status == NOT_ATTEMPTED
-    assert question.evaluate({}).status == NOT_ATTEMPTED
+# Naming, example_right/example_wrong and blank answers are checked for every exercise
+# module in tests/test_checks_core.py; this file checks what is particular to these questions.
 
 
 @pytest.mark.parametrize("var, answer, expected", [
