@@ -2,13 +2,15 @@
 
     python benchmarks/analyze_speed.py [--repeats 3]
 
-1. ``analyze(resnet50())`` in a fresh Python process (import course_lib included) vs
-   torchinfo's ``summary`` of the same network built in PyTorch (import torch included),
-   run back to back; prints both wall times, peak memory (max RSS) and the ratio.
+1. ``analyze(resnet50())`` in a fresh Python process (import course_lib included) vs each
+   PyTorch-based counter (torchinfo, thop, ptflops, fvcore) counting the same network built
+   in PyTorch (import torch included), run back to back; prints wall times, peak memory
+   (max RSS) and the ratio for each.
    Goals (COURSE.md section 6): at least 10x faster, under 150 MB.
 2. ``analyze`` of networks of 1,250 to 10,000 layers: time per layer stays flat
    (linear cost) and 10,000 layers take under 1 s.
-The peer needs ``pip install torch==2.13.0 torchinfo``; without it, part 1 says so.
+The peers need ``pip install torch==2.13.0 torchinfo thop ptflops fvcore``; a missing one is
+reported as not measured.
 """
 from __future__ import annotations
 
@@ -29,18 +31,31 @@ elapsed = time.perf_counter() - t0
 print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-PEER = """
+# Each peer builds the same ResNet-50 in PyTorch (course_lib.torch_bridge: no torchvision here)
+# and counts it the way its documentation shows; imports included, as for course_lib.
+_PEER_HEAD = """
 import resource, time, json
 t0 = time.perf_counter()
-import torch, torchinfo
+import torch
 import course_lib as cl
 from course_lib.torch_bridge import to_torch
 model = to_torch(cl.zoo.resnet50())
-stats = torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0)
-assert stats.total_params == 25_557_032
+x = torch.zeros(1, 3, 224, 224)
+"""
+_PEER_TAIL = """
 elapsed = time.perf_counter() - t0
 print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+PEERS = {
+    "torchinfo": ("torchinfo", "import torchinfo\n"
+                  "assert torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0).total_params == 25_557_032"),
+    "thop": ("thop", "import thop\nmacs, params = thop.profile(model, inputs=(x,), verbose=False)\n"
+             "assert params == 25_557_032"),
+    "ptflops": ("ptflops", "import ptflops\nmacs, params = ptflops.get_model_complexity_info(model, (3, 224, 224), "
+                "as_strings=False, print_per_layer_stat=False, verbose=False)\nassert params == 25_557_032"),
+    "fvcore": ("fvcore", "from fvcore.nn import FlopCountAnalysis\nimport logging\nlogging.disable(logging.WARNING)\n"
+               "assert FlopCountAnalysis(model, x).total() > 4e9"),
+}
 
 
 def run_fresh(code: str) -> dict:
@@ -48,27 +63,27 @@ def run_fresh(code: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def peer_available() -> bool:
-    probe = subprocess.run([sys.executable, "-c", "import torch, torchinfo"], capture_output=True)
-    return probe.returncode == 0
+def available(module: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import torch, {module}"], capture_output=True).returncode == 0
 
 
-def compare_with_peer(repeats: int) -> None:
-    print("1. analyze(resnet50()) in a fresh process, imports included")
+def compare_with_peers(repeats: int) -> None:
+    print("1. analyze(resnet50()) in a fresh process, imports included (best of %d)" % repeats)
     ours = [run_fresh(OURS) for _ in range(repeats)]
     best_ours = min(r["seconds"] for r in ours)
     rss_ours = max(r["max_rss_mb"] for r in ours)
-    print(f"   course_lib : {best_ours:6.3f} s (best of {repeats}), peak {rss_ours:5.0f} MB"
+    print(f"   {'course_lib':10s}: {best_ours:6.3f} s, peak {rss_ours:4.0f} MB"
           f"   [goal < 150 MB: {'met' if rss_ours < 150 else 'NOT met'}]")
-    if not peer_available():
-        print("   peer       : torch/torchinfo not installed (pip install torch==2.13.0 torchinfo); ratio not measured")
-        return
-    peer = [run_fresh(PEER) for _ in range(repeats)]
-    best_peer = min(r["seconds"] for r in peer)
-    rss_peer = max(r["max_rss_mb"] for r in peer)
-    ratio = best_peer / best_ours
-    print(f"   torchinfo  : {best_peer:6.3f} s (best of {repeats}), peak {rss_peer:5.0f} MB")
-    print(f"   ratio      : course_lib is {ratio:.1f}x faster   [goal >= 10x: {'met' if ratio >= 10 else 'NOT met'}]")
+    for name, (module, count) in PEERS.items():
+        if not available(module):
+            print(f"   {name:10s}: not installed (pip install torch==2.13.0 {name}); not measured")
+            continue
+        peer = [run_fresh(_PEER_HEAD + count + _PEER_TAIL) for _ in range(repeats)]
+        best = min(r["seconds"] for r in peer)
+        rss = max(r["max_rss_mb"] for r in peer)
+        ratio = best / best_ours
+        print(f"   {name:10s}: {best:6.3f} s, peak {rss:4.0f} MB   course_lib is {ratio:4.1f}x faster"
+              f"   [goal >= 10x: {'met' if ratio >= 10 else 'NOT met'}]")
 
 
 def deep_network(n_layers: int):
@@ -96,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    compare_with_peer(args.repeats)
+    compare_with_peers(args.repeats)
     scaling()
 
 
