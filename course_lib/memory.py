@@ -19,6 +19,7 @@ The model is deliberately simple, and notebook 02 says so:
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import pandas as pd
 
@@ -71,24 +72,32 @@ def _optimizer(optimizer: str) -> str:
     return check_choice("optimizer", optimizer.strip().lower(), tuple(OPTIMIZER_STATES))
 
 
+@lru_cache(maxsize=32)
+def _counts(network: Network) -> tuple[int, int]:
+    """(parameters, activation elements per sample) of ``network``: every function below needs
+    them, and a widget asks for the same network on every update, so they are counted once
+    (a Network is a frozen dataclass: equal networks share the entry)."""
+    params = int(analyze(network)["params"].sum())
+    kept = math.prod(network.input_shape)
+    for _, kind, _, _, cost in layer_costs(network):
+        if kind not in _NO_NEW_TENSOR:
+            kept += math.prod(cost.out_shape)
+    return params, kept
+
+
 def weight_memory(network: Network, dtype: str = "fp32") -> float:
     """Bytes to store every parameter: ``params x bytes_per_element(dtype)``.
 
     AlexNet (2012) in fp32: 60,965,224 x 4 = 243,860,896 bytes = 243.9 MB.
     """
     size = bytes_per_element(dtype)
-    total = int(analyze(_network(network))["params"].sum()) * size
+    total = _counts(_network(network))[0] * size
     return int(total) if total == int(total) else total
 
 
 def activation_elements(network: Network) -> int:
     """Elements kept per sample: the input and every layer output that is a new tensor."""
-    network = _network(network)
-    kept = math.prod(network.input_shape)
-    for _, kind, _, _, cost in layer_costs(network):
-        if kind not in _NO_NEW_TENSOR:
-            kept += math.prod(cost.out_shape)
-    return kept
+    return _counts(_network(network))[1]
 
 
 def activation_memory(network: Network, batch_size: int = 1, dtype: str = "fp32") -> float:

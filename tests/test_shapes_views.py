@@ -82,7 +82,7 @@ def test_conv_explorer_text_on_the_whole_grid(in_size):
         out = cl.conv_output_size(I, K, S, P)
         for pixel in (0, out - 1, views.MAX_SIZE - 1):
             text, row, col = views.conv_explorer_text(I, K, S, P, pixel, 0)
-            assert f"({I} - {K} + 2\\*{P})/{S} + 1 = {(I - K + 2 * P) / S + 1:g}" in text
+            assert f"({I} - {K} + 2\\*{P})/{S} + 1 = {(I - K + 2 * P) / S + 1:.4g}" in text
             assert f"O = {out}**" in text
             assert row == min(pixel, out - 1) and col == 0
             r0, r1 = window_span(I, K, S, P, row)
@@ -125,9 +125,9 @@ def test_conv_explorer_view_counts_padding_and_unseen_pixels():
     text, _ = views.conv_explorer_view(8, 3, 2, 1, 0, 0)
     assert "rows -1..1" in text and "5 of them padding zeros" in text  # a 3x3 window in a corner: 9 - 2*2
     text, _ = views.conv_explorer_view(8, 3, 2, 0, 2, 2)
-    assert "3.5" in text and "the last 1 input row(s)" in text
+    assert "3.5" in text and "the last 1 input row and 1 column are never seen" in text
     text, _ = views.conv_explorer_view(32, 3, 6, 0, 0, 0)
-    assert "skips 3 pixel(s)" in text
+    assert "skips 3 pixels" in text
 
 
 def test_conv_explorer_widget_builds_and_fits_its_pixel_sliders():
@@ -186,7 +186,8 @@ def test_glossary_view(search):
     if search == "zzz":
         assert isinstance(result, str) and "No term" in result
     else:
-        assert isinstance(result, pd.DataFrame) and len(result) >= 1
+        assert isinstance(result.data, pd.DataFrame) and len(result.data) >= 1   # a Styler: full meanings
+        assert result.data["meaning"].iloc[0] in result.to_html()
 
 
 def test_widgets_build():

@@ -172,8 +172,9 @@ class NumberQuestion(Question):
         for wrong_value, reason in self.mistakes.items():
             if _close(answer, wrong_value, self.rel_tol):
                 return Feedback(INCORRECT, f"{_number(answer)}: {reason}")
-        return Feedback(INCORRECT, f"{_number(answer)}{unit} is not within {self.rel_tol:.2%} of the expected value; "
-                                   f"{self.name}.hint() may help")
+        closeness = ("is not the expected value" if self.rel_tol <= 1e-6
+                     else f"is not within {self.rel_tol * 100:g}% of the expected value")
+        return Feedback(INCORRECT, f"{_number(answer)}{unit} {closeness}; {self.name}.hint() may help")
 
 
 @dataclass

@@ -58,7 +58,7 @@ _SEED_TYPO = 290_440  # seeds/001_*: "conv-1 的55X55X96=290,440" (the same seed
 q3 = NumberQuestion(
     name="q3", var="conv1_elements", points=1, expected=_CONV1_ELEMENTS, unit="elements",
     rel_tol=1e-6,  # an exact count: the seed's 290,440 is only 0.014% off
-    wrong_units={"bytes (fp32: 4 bytes an element), not elements": 4},
+    wrong_units={"fp32 bytes (4 bytes an element)": 4},
     mistakes={_SEED_TYPO: "that is the seed's typo (55X55X96=290,440): multiply again."},
     hint_text="A feature map of H x W pixels and C channels holds H*W*C numbers.",
     solution_text=f"55 x 55 x 96 = {_CONV1_ELEMENTS:,} (`cl.analyze(...)['activations']` of conv1); "

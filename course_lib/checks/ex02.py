@@ -19,8 +19,8 @@ q1 = NumberQuestion(
     name="q1", var="conv2_params", points=2, unit="parameters", rel_tol=1e-9,
     expected=_conv_params(96, 256, 5, groups=2),
     mistakes={_conv_params(96, 256, 5): "that is conv2 without groups=2: on two GPUs each filter sees only "
-                                        "the 48 input channels on its own GPU",
-              _conv_params(96, 256, 5, groups=2, bias=False): "weights only: add one bias per output channel"},
+                                        "the 48 input channels on its own GPU.",
+              _conv_params(96, 256, 5, groups=2, bias=False): "weights only: add one bias per output channel."},
     hint_text="K*K*(C_in/groups)*C_out + C_out, with K=5, C_in=96 (pool1's channels), C_out=256, groups=2.",
     solution_text=f"`5*5*(96//2)*256 + 256` = {_conv_params(96, 256, 5, groups=2):,} (a single-GPU conv2 "
                   f"would have {_conv_params(96, 256, 5):,}).",
@@ -47,11 +47,11 @@ q2 = FunctionQuestion(
 q3 = NumberQuestion(
     name="q3", var="alexnet_fp32_MB", points=2, unit="MB",
     expected=weight_memory(_ALEXNET, "fp32") / 1e6,
-    wrong_units={"bytes (the question asks for MB = 10^6 bytes)": 1e6,
+    wrong_units={"bytes (1 MB = 10^6 bytes)": 1e6,
                  "megabits (there are 8 bits in a byte)": 8,
                  "MiB (2^20 bytes; the course's MB is 10^6 bytes)": 1e6 / 2 ** 20},
     mistakes={int(_TABLE["params"].sum()) / 1e6: "that is the number of parameters in millions: each fp32 value "
-                                                 "takes 4 bytes"},
+                                                 "takes 4 bytes."},
     hint_text="Total parameters x 4 bytes (fp32), divided by 10^6.",
     solution_text="`cl.weight_memory(cl.zoo.alexnet_original(), 'fp32') / 1e6` = "
                   f"{int(_TABLE['params'].sum()):,} x 4 / 1e6 = {weight_memory(_ALEXNET) / 1e6:.1f} MB.",
@@ -61,8 +61,8 @@ q3 = NumberQuestion(
 _fc = _TABLE.loc[_TABLE["kind"] == "Linear", "params"].sum() / _TABLE["params"].sum()
 q4 = NumberQuestion(
     name="q4", var="fc_share_percent", points=2, unit="%", expected=100 * float(_fc),
-    wrong_units={"a fraction (the question asks for a percentage)": 0.01},
-    mistakes={100 * float(1 - _fc): "that is the share of the conv layers"},
+    wrong_units={"fraction form (0 to 1; multiply by 100)": 0.01},
+    mistakes={100 * float(1 - _fc): "that is the share of the conv layers."},
     hint_text="Sum `params` over the rows of `cl.analyze(...)` whose `kind` is 'Linear', divide by the total.",
     solution_text="`t = cl.analyze(cl.zoo.alexnet_original()); 100 * t.params[t.kind == 'Linear'].sum() / "
                   f"t.params.sum()` = {100 * float(_fc):.1f} %.",
@@ -72,8 +72,8 @@ q4 = NumberQuestion(
 _VGG = zoo.vgg16()
 q5 = NumberQuestion(
     name="q5", var="vgg16_int4_MB", points=2, unit="MB", expected=weight_memory(_VGG, "int4") / 1e6,
-    wrong_units={"bytes (the question asks for MB)": 1e6, "fp32 (4 bytes, not half a byte, per weight)": 8,
-                 "int8 (1 byte, not half a byte, per weight)": 2},
+    wrong_units={"bytes (1 MB = 10^6 bytes)": 1e6, "MB for fp32 (4 bytes a weight; int4 is half a byte)": 8,
+                 "MB for int8 (1 byte a weight; int4 is half a byte)": 2},
     hint_text="int4 stores a weight in 4 bits = 0.5 bytes: `cl.bytes_per_element('int4')`.",
     solution_text="`cl.weight_memory(cl.zoo.vgg16(), 'int4') / 1e6` = "
                   f"{int(analyze(_VGG)['params'].sum()):,} x 0.5 / 1e6 = {weight_memory(_VGG, 'int4') / 1e6:.2f} MB.",
@@ -84,11 +84,11 @@ _R50 = zoo.resnet50()
 _r50 = training_memory(_R50, 32, "fp32", "adam")
 q6 = NumberQuestion(
     name="q6", var="resnet50_train_GB", points=2, unit="GB", expected=_r50["total"] / 1e9,
-    wrong_units={"bytes (the question asks for GB = 10^9 bytes)": 1e9},
+    wrong_units={"bytes (1 GB = 10^9 bytes)": 1e9, "MB (1 GB = 1,000 MB)": 1e3},
     mistakes={
-        (_r50["total"] - _r50["optimizer_state"]) / 1e9: "you left out Adam's two state values per weight",
-        (_r50["weights"] + _r50["activations"]) / 1e9: "that is inference: training adds gradients and Adam's state",
-        (_r50["total"] - _r50["activations"]) / 1e9: "you left out the activations of the batch",
+        (_r50["total"] - _r50["optimizer_state"]) / 1e9: "you left out Adam's two state values per weight.",
+        (_r50["weights"] + _r50["activations"]) / 1e9: "that is inference: training adds gradients and Adam's state.",
+        (_r50["total"] - _r50["activations"]) / 1e9: "you left out the activations of the batch.",
     },
     hint_text="weights + gradients + 2 Adam states (each as big as the weights) + activations for 32 samples: "
               "`cl.training_memory(...)`.",
@@ -121,7 +121,8 @@ q8 = ChoiceQuestion(
     name="q8", var="mistake_in_passage", points=2,
     choices={
         "a": "The bias should count K*K*C_out values, not C_out.",
-        "b": "conv2 is split across two GPUs (groups=2): each filter sees 48 channels, so 5*5*48*256 + 256 = 307,456.",
+        "b": "conv2 is split across two GPUs (groups=2): each filter sees only 48 of the 96 channels, so the "
+             "count is wrong.",
         "c": "pool1 gives 256 channels, not 96.",
         "d": "Nothing: 614,656 is right.",
     },

@@ -44,17 +44,22 @@ def layer_share_plot(table, value: str = "count", unit: str = "MACs", title: str
         ax.set_xlabel(f"layer (1 to {len(rows)}, in order)")
         ax.set_ylabel(_axis_label(unit, word))
         ax.set_xlim(0, len(rows) + 1)
+        ax.set_ylim(0, values.max() / scale * 1.25)  # room for the legend above the tallest bar
     else:
         y = np.arange(len(rows))[::-1]
         ax.barh(y, values / scale, color=colours)
         ax.set_yticks(y, rows["name"])
         ax.set_xlabel(_axis_label(unit, word))
         for yi, v, s in zip(y, values / scale, shares):
-            ax.text(v, yi, f" {s:.1%}", va="center", fontsize=8)
+            ax.text(v, yi, f" {s:.1%}" if s >= 0.001 else " <0.1%", va="center", fontsize=8)
         ax.set_xlim(0, values.max() / scale * 1.18)
     kinds = [k for k in _KIND_COLOURS if k in set(rows["kind"])]
-    ax.legend(handles=[_patch(_KIND_COLOURS[k], {"Conv2d": "conv", "Linear": "fully connected"}[k]) for k in kinds],
-              loc="lower right" if not many else "upper right", fontsize=8)
+    handles = [_patch(_KIND_COLOURS[k], {"Conv2d": "conv", "Linear": "fully connected"}[k]) for k in kinds]
+    others = sorted(set(rows["kind"]) - set(_KIND_COLOURS))
+    if others:  # ReLU, pooling ... under a convention that counts them (ptflops)
+        handles.append(_patch("#8c8c8c", "other: " + ", ".join(others)))
+    ax.legend(handles=handles, loc="lower right" if not many else "upper center", ncols=1 if not many else 3,
+              fontsize=8)
     ax.set_title(title or f"{unit} per layer ({_fmt(values.sum(), unit)} in all)", fontsize=10)
     return fig
 
@@ -80,7 +85,7 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
         _check_columns(capacities, ["device", "capacity_bytes"], "memory_vs_batch_plot (capacities)")
         for name, cap in zip(capacities["device"], capacities["capacity_bytes"]):
             ax.axhline(cap / 1e9, color="#cf222e", linestyle="--", linewidth=1)
-            ax.text(batch[0], cap / 1e9 * 1.06, f"{name}: {cap / 1e9:g} GB", color="#cf222e", fontsize=8)
+            ax.text(batch[0], cap / 1e9 * 1.06, f"{gpu_label(name)}: {cap / 1e9:g} GB", color="#cf222e", fontsize=8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_ylim(bottom=max(1e-3, table["weights"].min() / 1e9 * 0.5))
@@ -94,25 +99,32 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
 
 
 def memory_breakdown_plot(parts: dict, fit_table=None, title: str | None = None):
-    """Left: the parts of ``training_memory`` as one stacked bar (GB). Right: the share of each GPU it fills."""
+    """Left: the parts of ``training_memory`` as one stacked bar (GB; MB under 1 GB). Right: the share of
+    each GPU's memory it fills (green: fits, red: does not)."""
     missing = [p for p in _PARTS if p not in parts]
     if missing:
         raise ValueError(f"parts must hold {', '.join(_PARTS)}; missing {', '.join(missing)}")
     ncols = 1 if fit_table is None else 2
-    fig, axes = new_figure(8.0 if ncols == 2 else 4.0, 3.2, ncols=ncols,
+    fig, axes = new_figure(7.6 if ncols == 2 else 4.0, 3.0, ncols=ncols,
                            **({"gridspec_kw": {"width_ratios": [1, 1.3]}} if ncols == 2 else {}))
     ax = axes[0] if ncols == 2 else axes
+    total = sum(parts[p] for p in _PARTS)
+    factor, unit = (1e9, "GB") if total >= 1e9 else (1e6, "MB")  # 0.00215 GB reads better as 2.15 MB
     left = 0.0
     for part in _PARTS:
-        gb = parts[part] / 1e9
-        if gb > 0:
-            ax.bar(0, gb, width=0.6, bottom=left, color=_PART_COLOURS[part], label=f"{part.replace('_', ' ')}: {gb:.3g} GB")
-        left += gb
-    ax.set_xticks([])
+        size = parts[part] / factor
+        if size > 0:
+            ax.bar(0, size, width=0.6, bottom=left, color=_PART_COLOURS[part],
+                   label=f"{part.replace('_', ' ')}: {size:.3g} {unit}")
+        left += size
+    # no axis: the legend gives each part's size and the title the total (and each tick label
+    # costs ~2 ms of a widget's redraw)
+    ax.set_axis_off()
     ax.set_xlim(-0.4, 2.0)
-    ax.set_ylabel("memory (GB)")
-    ax.set_title(f"needed: {left:.3g} GB", fontsize=10)
-    ax.legend(fontsize=8, loc="upper right", reverse=True)
+    # y given: matplotlib does not measure the tick labels to place the title (a widget redraws this)
+    ax.set_title(f"needed: {left:.3g} {unit}", fontsize=10, y=1.0)
+    # right of the bar (it ends at x = 0.3 of 2.4), never over it
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.31, 1.0), reverse=True, frameon=False)
     if fit_table is not None:
         _check_columns(fit_table, ["device", "used_share", "fits"], "memory_breakdown_plot (fit_table)")
         ax2 = axes[1]
@@ -120,17 +132,25 @@ def memory_breakdown_plot(parts: dict, fit_table=None, title: str | None = None)
         share = fit_table["used_share"].to_numpy(dtype=float) * 100
         colours = ["#1a7f37" if f else "#cf222e" for f in fit_table["fits"]]
         ax2.barh(y, np.minimum(share, 300), color=colours)
-        ax2.set_yticks(y, [f"{d}\n{c / 1e9:g} GB" for d, c in zip(fit_table["device"], fit_table["capacity_bytes"])]
-                       if "capacity_bytes" in fit_table else fit_table["device"])
+        names = [gpu_label(d) for d in fit_table["device"]]
+        ax2.set_yticks(y, [f"{d}\n{c / 1e9:g} GB" for d, c in zip(names, fit_table["capacity_bytes"])]
+                       if "capacity_bytes" in fit_table else names)
         ax2.axvline(100, color="black", linewidth=1)
         for yi, s in zip(y, share):
-            ax2.text(min(s, 300), yi, f" {s:.3g}%", va="center", fontsize=8)
-        ax2.set_xlim(0, max(130, min(share.max(), 300) * 1.25))
-        ax2.set_xlabel("% of the GPU's memory (over 100: does not fit)")
-        ax2.set_title("does it fit? (green: yes)", fontsize=10)
+            ax2.text(min(s, 300), yi, f" {s:,.0f}%" if s >= 100 else f" {s:.2g}%", va="center", fontsize=8)
+        right = max(130, min(share.max(), 300) * 1.25)
+        ax2.set_xlim(0, right)
+        ax2.set_xticks([0, 100] if right < 200 else [0, 100, 200, 300])
+        ax2.set_xlabel("% of the GPU's memory" + (" (bars stop at 300)" if share.max() > 300 else ""))
+        ax2.set_title("does it fit? (over 100%: no)", fontsize=10, y=1.0)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def gpu_label(device_name: str) -> str:
+    """A catalog name as a memory plot shows it: the precision suffix (" fp32") says nothing about memory."""
+    return device_name.removesuffix(" fp32")
 
 
 def _patch(colour, label):

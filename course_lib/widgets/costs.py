@@ -7,12 +7,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as widgets
+import pandas as pd
 
 from .. import zoo
 from ..analysis import analyze
 from ..counting import TOOL_CONVENTIONS, layer_counts, tool_total
 from ..memory import DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, fits, training_memory
-from ..plots.costs import layer_share_plot, memory_breakdown_plot
+from ..plots.costs import gpu_label, layer_share_plot, memory_breakdown_plot
+from ..units import format_bytes
 from ._base import build_app
 
 __all__ = ["memory_view", "memory_explorer", "macs_view", "macs_explorer"]
@@ -34,13 +36,16 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
     parts = training_memory(network, batch_size, dtype, optimizer)
     table = fits(network, batch_size, dtype, optimizer)
     fig = memory_breakdown_plot(parts, table)
-    fitting = [d for d, f in zip(table["device"], table["fits"]) if f]
+    fitting = [gpu_label(d) for d, f in zip(table["device"], table["fits"]) if f]
     summary = (f"**{network.name}**, {dtype}, batch {batch_size}, {optimizer}: "
-               f"{parts['total'] / 1e9:,.3f} GB in all "
-               f"(weights {parts['weights'] / 1e9:,.3f} GB, activations {parts['activations'] / 1e9:,.3f} GB). "
+               f"{format_bytes(parts['total'])} in all "
+               f"(weights {format_bytes(parts['weights'])}, activations {format_bytes(parts['activations'])}). "
                + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs."))
-    shown = table[["device", "fits", "max_batch_size"]].assign(
-        capacity_GB=table["capacity_bytes"] / 1e9, needed_GB=table["needed_bytes"] / 1e9)
+    shown = pd.DataFrame({"GPU": [gpu_label(d) for d in table["device"]],
+                          "memory (GB)": [f"{c / 1e9:g}" for c in table["capacity_bytes"]],
+                          "needed (GB)": [f"{n / 1e9:,.3f}" for n in table["needed_bytes"]],
+                          "fits": ["yes" if f else "no" for f in table["fits"]],
+                          "largest batch that fits": [f"{b:,}" for b in table["max_batch_size"]]})
     return summary, fig, shown
 
 
@@ -55,16 +60,40 @@ def memory_explorer():
     return build_app(memory_view, controls, title="How much memory, and does it fit?")
 
 
+@lru_cache(maxsize=None)
+def _counts(model: str, tool: str):
+    """The per-layer counts of one (model, convention): the learner often comes back to one."""
+    return layer_counts(_model(model), tool)
+
+
+@lru_cache(maxsize=None)
+def _model_facts(model: str):
+    """(parameters, has BatchNorm or residual adds) of a zoo model."""
+    table = analyze(_model(model))
+    return int(table["params"].sum()), bool(table["kind"].isin(["BatchNorm2d", "Add"]).any())
+
+
+def _convention_words(tool: str) -> str:
+    columns = TOOL_CONVENTIONS[tool]["columns"]
+    if tool.startswith("FLOPs"):
+        return "in true FLOPs (2 x MACs)"
+    parts = " + ".join(c.replace("_", " ") if w == 1 else f"{w} x {c.replace('_', ' ')}" for c, w in columns.items())
+    return f"as {tool} counts it ({parts})"
+
+
 def macs_view(model: str = "alexnet_original", tool: str = "thop"):
     """The per-layer bar chart under ``tool``'s convention and a Markdown line with the total."""
     network = _model(model)
-    table = layer_counts(network, tool)
+    table = _counts(model, tool)
     unit = "FLOPs" if tool.startswith("FLOPs") else "ops" if tool == "ptflops" else "MACs"
     fig = layer_share_plot(table, unit=unit, width=6.5)
     conv_share = table.loc[table["kind"] == "Conv2d", "count"].sum() / table["count"].sum()
-    params = int(analyze(network)["params"].sum())
-    summary = (f"**{network.name}** by {tool}'s convention: **{tool_total(network, tool):,}** "
-               f"({conv_share:.1%} in conv layers; {params:,} parameters).")
+    params, modern = _model_facts(model)
+    summary = (f"**{network.name}** {_convention_words(tool)}: **{tool_total(network, tool):,}** {unit} "
+               f"({'over 99.9%' if conv_share > 0.999 else f'{conv_share:.1%}'} in conv layers; {params:,} parameters).")
+    if modern and tool in ("thop", "fvcore", "ptflops"):
+        summary += (f" This network has BatchNorm and residual adds: the real {tool} counts some of them too, "
+                    "so its own total is a little larger (the conventions here are AlexNet's; notebook 03, ResNet-50).")
     return summary, fig
 
 

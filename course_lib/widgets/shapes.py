@@ -5,8 +5,6 @@ widget functions only lay out controls around it (``build_app``).
 from __future__ import annotations
 
 import ipywidgets as widgets
-# widgets._base.render tests isinstance(item, pd.io.formats.style.Styler), an attribute pandas
-# only sets once its Styler module is imported: import it so that tables render (needs jinja2).
 
 from ..formulas import conv_output_size
 from ..plots.shapes import conv_window_plot, window_span
@@ -35,20 +33,20 @@ def conv_explorer_text(in_size=8, kernel_size=3, stride=2, padding=1, out_row=0,
     out_size = conv_output_size(in_size, kernel_size, stride, padding)
     span = in_size - kernel_size + 2 * padding
     value = span / stride + 1
-    text = [f"**O = (I - K + 2P)/S + 1 = ({in_size} - {kernel_size} + 2\\*{padding})/{stride} + 1 = {value:g}**"]
+    text = [f"**O = (I - K + 2P)/S + 1 = ({in_size} - {kernel_size} + 2\\*{padding})/{stride} + 1 = {value:.4g}**"]
     if span % stride:
         last_seen = (out_size - 1) * stride - padding + kernel_size - 1  # last input index of the last window
         dropped = max(0, in_size - 1 - last_seen)
-        left_out = (f"the last {dropped} input row(s) and column(s) are never seen (orange)" if dropped
-                    else "only padding zeros are left out")
+        left_out = (f"the last {_plural(dropped, 'input row')} and {_plural(dropped, 'column')} are never seen "
+                    f"(orange)" if dropped else "only padding zeros are left out")
         text.append(f"not a whole number: PyTorch rounds down to **O = {out_size}**; the window that would "
-                    f"start at {out_size * stride - padding} does not fit, so {left_out}.")
+                    f"start at row/column {out_size * stride - padding} does not fit, so {left_out}.")
     else:
         text.append(f"the window tiles the padded input exactly: **O = {out_size}**, an output of "
                     f"{out_size}x{out_size} per kernel.")
     if stride > kernel_size:
         text.append(f"The stride ({stride}) is larger than the kernel ({kernel_size}): the window skips "
-                    f"{stride - kernel_size} pixel(s) between steps, and those are never seen either.")
+                    f"{_plural(stride - kernel_size, 'pixel')} between steps, and those are never seen either.")
     moved = out_row >= out_size or out_col >= out_size
     out_row, out_col = min(out_row, out_size - 1), min(out_col, out_size - 1)
     r0, r1 = window_span(in_size, kernel_size, stride, padding, out_row)
@@ -59,9 +57,13 @@ def conv_explorer_text(in_size=8, kernel_size=3, stride=2, padding=1, out_row=0,
     text.append(f"Output pixel ({out_row}, {out_col}) sees input rows {r0}..{r1} "
                 f"(first = row x S - P = {out_row}x{stride} - {padding} = {r0}; last = first + K - 1) and columns "
                 f"{c0}..{c1} ({out_col}x{stride} - {padding} = {c0}): {kernel_size}x{kernel_size} = "
-                f"{kernel_size * kernel_size} pixels, {zeros} of them padding zeros."
+                f"{_plural(kernel_size * kernel_size, 'pixel')}, {zeros} of them padding zeros."
                 + (" (Moved to the last output pixel.)" if moved else ""))
     return "  \n".join(text), out_row, out_col
+
+
+def _plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def conv_explorer(in_size=8, kernel_size=3, stride=2, padding=1, out_row=0, out_col=1):
@@ -99,7 +101,7 @@ def unit_converter_view(value=1.0, unit="GiB"):
     table = unit_table(value, unit)
     table["value"] = [f"{v:,.0f}" if v == int(v) else f"{v:,.6g}" for v in table["value"]]
     table["bytes per unit"] = [f"{v:,}" for v in table["bytes per unit"]]
-    summary = (f"{value:g} {unit} = {n_bytes:,.0f} bytes = **{format_bytes(n_bytes)}** (SI) = "
+    summary = (f"{value:g} {unit} = {n_bytes:,.0f} {'byte' if n_bytes == 1 else 'bytes'} = **{format_bytes(n_bytes)}** (SI) = "
                f"**{format_bytes(n_bytes, binary=True)}** (binary)")
     return summary, table
 
@@ -114,11 +116,12 @@ def unit_converter(value=1.0, unit="GiB"):
 
 
 def glossary_view(search=""):
-    """Glossary rows that contain ``search`` (English or 中文), notebook 00."""
+    """Glossary rows that contain ``search`` (English or 中文), notebook 00, as a Styler: a
+    DataFrame would cut each meaning at 50 characters."""
     table = glossary(search)
     if table.empty:
         return f"No term contains {search!r}. Try a shorter word, or one in the other language."
-    return table
+    return table.style.hide(axis="index")
 
 
 def glossary_filter(search=""):
