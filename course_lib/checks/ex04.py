@@ -17,7 +17,7 @@ _DDR4 = get_device("DDR4-2400 channel")
 _conv2_us = layer_time(_FP32.loc["conv2", "macs"], _CHIP.peak_flops) * 1e6
 q1 = NumberQuestion(
     name="q1", var="conv2_time_us", points=2,
-    expected=_conv2_us, unit="us", rel_tol=1e-3,
+    expected=_conv2_us, unit="microseconds", rel_tol=1e-3,
     wrong_units={"seconds, not microseconds": 1e-6, "milliseconds, not microseconds": 1e-3,
                  "nanoseconds, not microseconds": 1e3, "microseconds, but with MACs counted as FLOPs": 0.5},
     mistakes={_conv2_us * 2: "this is conv2 without its 2-GPU split (groups=2 halves its MACs)."},
@@ -46,7 +46,7 @@ q3 = NumberQuestion(
     name="q3", var="conv1_output_fp16_gbps", points=1,
     expected=_out16, unit="GB/s", rel_tol=1e-3,
     wrong_units={"fp32 (4 bytes an element), not fp16": 2, "bytes/s, not GB/s": 1e9,
-                 "elements per second (x 1e9), not bytes": 0.5},
+                 "billions of elements per second, not bytes (each fp16 element is 2 bytes)": 0.5},
     hint_text="Same time as in the lesson (1.757 us), but each output element is 2 bytes in fp16.",
     solution_text=f"290,400 elements x 2 B / 1.757 us = {_out16:.2f} GB/s: half the fp32 figure.",
     example_wrong=_out16 * 2,
@@ -56,7 +56,7 @@ _conv1_need = _FP32.loc["conv1", ["input_GBps", "weight_GBps", "output_GBps"]].s
 _channels = math.ceil(_conv1_need * 1e9 / _DDR4.mem_bandwidth)
 q4 = NumberQuestion(
     name="q4", var="ddr4_channels", points=1,
-    expected=_channels, unit="channels", rel_tol=1e-9,
+    expected=_channels, unit="channels", rel_tol=5e-4,  # 57 exactly; 56.91 (not rounded up) is a named mistake
     mistakes={_conv1_need * 1e9 / _DDR4.mem_bandwidth: "round up: a fraction of a channel does not exist.",
               math.ceil(_FP32.loc["conv1", "input_GBps"] * 1e9 / _DDR4.mem_bandwidth):
                   "that feeds only the input stream; add the weights and the output."},
@@ -97,10 +97,13 @@ q6 = ChoiceQuestion(
 _pool_us = _FP32.loc["pool1", "time_memory_s"] * 1e6
 q7 = NumberQuestion(
     name="q7", var="pool1_time_us", points=2,
-    expected=_pool_us, unit="us", rel_tol=1e-3,
+    expected=_pool_us, unit="microseconds", rel_tol=1e-3,
     wrong_units={"seconds, not microseconds": 1e-6, "nanoseconds, not microseconds": 1e3},
     mistakes={290_400 / _CHIP.peak_flops * 1e6: "that is the seed's 2.42 ns: a comparison counted as a FLOP at "
                                                  "peak. Pooling is limited by memory: bytes / bandwidth.",
+              290_400 / _CHIP.peak_flops * 1e9: "that is the seed's 2.42 ns (in nanoseconds, not microseconds): "
+                                                 "a comparison counted as a FLOP at peak. Pooling is limited by "
+                                                 "memory: bytes / bandwidth.",
               290_400 * 4 / _CHIP.mem_bandwidth * 1e6: "add the bytes pool1 writes (27 x 27 x 96 elements)."},
     hint_text="Simple model: pool1 reads its 55x55x96 input and writes its 27x27x96 output (fp32) at 900 GB/s.",
     solution_text=f"(290,400 + 69,984) x 4 B / 900 GB/s = {_pool_us:.3f} us, "

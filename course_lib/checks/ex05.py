@@ -55,6 +55,9 @@ q4 = NumberQuestion(
     name="q4", var="matvec_fp16_oi", points=1,
     expected=_mv, unit="FLOP/byte", rel_tol=1e-4,
     wrong_units={"fp32 (4 B), not fp16 (2 B)": 0.5, "FLOP per element, not per byte": 2},
+    mistakes={1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
+                 "and give four significant digits.",
+              0.5: "that is the fp32 limit for a very large n; here the elements are fp16 (2 bytes)."},
     hint_text="2n^2 FLOPs over (n^2 + 2n) elements of 2 bytes, n = 4096.",
     solution_text=f"2 x 4096^2 / ((4096^2 + 2 x 4096) x 2) = {_mv:.5f} FLOP/byte: about 1 in fp16, 1/2 in fp32.",
     example_wrong=matvec_cost(4096, 4)["intensity"],
@@ -94,7 +97,9 @@ _batch = _smallest_compute_bound_batch()
 q6 = NumberQuestion(
     name="q6", var="fc1_batch", points=2,
     expected=_batch, unit="images", rel_tol=1e-9,
-    mistakes={_batch - 1: "one short: at that batch fc1 is still (just) memory bound."},
+    mistakes={_batch - 1: "one short: at that batch fc1 is still (just) memory bound.",
+              64: "fc1 is compute bound at 64, but 64 is not the smallest such batch: try every batch between "
+                  "32 and 64, not just powers of two."},
     hint_text="fc1 (9216 -> 4096, fp32) at batch B: FLOPs 2 x B x 9216 x 4096; bytes: weights + bias once, "
               "input and output B times. Find the smallest B whose intensity reaches the GTX 1080's ridge.",
     solution_text=f"Batch {_batch}: e.g. loop over B with cl.roofline(...)['bound'] for fc1.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.collections import PolyCollection
 
 from ..devices import attainable_flops, get_device, ridge_point
 from ._base import new_figure
@@ -28,26 +29,33 @@ def bandwidth_pressure_plot(table, memories=(), *, title=None, width=8.0, height
     rows = table[table["flops"] > 0]
     fig, ax = new_figure(width, height)
     x = np.arange(len(rows))
-    bar = 0.27
-    for i, (column, label, colour) in enumerate(_STREAMS):
-        ax.bar(x + (i - 1) * bar, rows[column], bar, label=label, color=colour)
+    lines = [(f"{table.attrs['device']}: {table.attrs['mem_bandwidth'] / 1e9:,.0f} GB/s", table.attrs["mem_bandwidth"])]
+    lines += [(f"{d.name}: {d.mem_bandwidth / 1e9:,.1f} GB/s", d.mem_bandwidth) for d in map(get_device, memories)]
+    needs = rows[[c for c, _, _ in _STREAMS]].to_numpy(dtype=float)
+    top = max(float(needs.max()), max(b for _, b in lines) / 1e9)
+    bottom = min(float(needs.min()), min(b for _, b in lines) / 1e9) / 2
     ax.set_yscale("log")
+    # One polygon collection per stream, not one Rectangle per bar: the same picture, half the build time.
+    bar, handles = 0.27, []
+    for i, (column, label, colour) in enumerate(_STREAMS):
+        left = x + (i - 1.5) * bar
+        handles.append(PolyCollection(
+            [((l, bottom), (l, v), (l + bar, v), (l + bar, bottom)) for l, v in zip(left, needs[:, i])],
+            facecolors=colour, edgecolors="none", label=label))
+        ax.add_collection(handles[-1])
+    ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.minorticks_off()
     ax.set_xticks(x, rows["name"])
     ax.set_ylabel("bandwidth needed to keep up (GB/s)")
-    lines = [(f"{table.attrs['device']}: {table.attrs['mem_bandwidth'] / 1e9:,.0f} GB/s", table.attrs["mem_bandwidth"])]
-    lines += [(f"{d.name}: {d.mem_bandwidth / 1e9:,.1f} GB/s", d.mem_bandwidth) for d in map(get_device, memories)]
     for k, (label, bandwidth) in enumerate(lines):
-        ax.axhline(bandwidth / 1e9, color="#c44e52" if k == 0 else "0.35", lw=1.6 if k == 0 else 1.1,
-                   ls=_LINE_STYLES[k % len(_LINE_STYLES)], label=label)
+        handles.insert(k, ax.axhline(bandwidth / 1e9, color="#c44e52" if k == 0 else "0.35", lw=1.6 if k == 0 else 1.1,
+                                     ls=_LINE_STYLES[k % len(_LINE_STYLES)], label=label))
     ax.set_title(title or f"{table.attrs.get('network', '')}, batch {table.attrs.get('batch_size', 1)}, "
                           f"{table.attrs.get('bytes_per_element', 4):g} B/element, at the peak of {table.attrs['device']}",
                  fontsize=10)
-    ax.legend(fontsize=8, loc="upper left", ncols=2, framealpha=0.9)
+    ax.legend(handles=handles, fontsize=8, loc="upper left", ncols=2, framealpha=0.9)  # memory lines first
     ax.grid(axis="y", which="major", alpha=0.3)
-    top = max(float(rows[[c for c, _, _ in _STREAMS]].max().max()), max(b for _, b in lines) / 1e9)
-    bottom = min(float(rows[[c for c, _, _ in _STREAMS]].min().min()), min(b for _, b in lines) / 1e9)
-    ax.set_ylim(bottom / 2, top * 30)  # room for the legend above the tallest bar
+    ax.set_ylim(bottom, top * 30)  # room for the legend above the tallest bar
     return fig
 
 
@@ -73,16 +81,27 @@ def memory_wall_plot(table, *, width=7.0, height=4.0):
     return fig
 
 
+def _plain(value):
+    """3 significant digits without scientific notation: 8.22, 27.7, 412, 2,706, 1,979."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def _rate(flops):
-    return f"{flops / 1e12:,.3g} TFLOP/s" if flops >= 1e12 else f"{flops / 1e9:,.3g} GFLOP/s"
+    return f"{_plain(flops / 1e12)} TFLOP/s" if flops >= 1e12 else f"{_plain(flops / 1e9)} GFLOP/s"
 
 
-def _clusters(points, gap=0.06):
-    """Group points whose log10 intensities are within ``gap`` of a neighbour, so their labels do not overlap."""
+def _clusters(points, on_roof, roof_gap=0.06, slope_gap=0.2):
+    """Group points whose log10 intensities are within a gap of a neighbour, so their labels do not overlap.
+
+    On the flat roof labels hang down, rotated: ``roof_gap`` decades keep them apart. On the
+    slope they sit beside their point, one line of text each: neighbours closer than
+    ``slope_gap`` decades share one label. ``on_roof(intensity)`` says where a point sits.
+    """
     order = points.sort_values("intensity")
     groups, last = [], None
     for _, row in order.iterrows():
         x = math.log10(row["intensity"])
+        gap = roof_gap if last is not None and on_roof(row["intensity"]) and on_roof(10 ** last) else slope_gap
         if last is not None and x - last < gap:
             groups[-1].append(row)
         else:
@@ -112,11 +131,11 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
         colour = colours[k % len(colours)]
         ax.plot(x, attainable_flops(device, x) / 1e9, color=colour, lw=2,
                 label=f"{device.name} ({_rate(device.peak_flops)}, "
-                      f"{device.mem_bandwidth / 1e9:,.4g} GB/s, ridge {ridge:.3g})")
+                      f"{device.mem_bandwidth / 1e9:,.4g} GB/s, ridge {_plain(ridge)})")
         ax.plot([ridge], [device.peak_flops / 1e9], "o", color=colour, ms=5)
     if points is not None and len(points):
         first = devices[0]
-        for group in _clusters(points):
+        for group in _clusters(points, lambda v: v >= ridges[0]):
             group = sorted(group, key=lambda row: row.name)  # network order within a cluster
             xs = [row["intensity"] for row in group]
             ys = [attainable_flops(first, v) / 1e9 for v in xs]

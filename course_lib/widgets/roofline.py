@@ -6,6 +6,8 @@ layer reads its input and weights from memory once and writes its output once.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import ipywidgets as widgets
 
 from .._checks import check_choice, check_int
@@ -46,19 +48,43 @@ def _mixed_note(device, dtype, bytes_per_element):
             f"as the seeds do with their \"120 TFLOP/s\" and 4-byte elements.")
 
 
+# The tables depend only on (device, bytes per element, batch): a learner going back to a
+# setting gets it from here instead of recounting AlexNet (the views never modify them).
+@lru_cache(maxsize=64)
+def _roofline_table(device, bytes_per_element, batch):
+    return roofline(alexnet_original(), device, batch, bytes_per_element)
+
+
+@lru_cache(maxsize=64)
+def _layer_points(device, bytes_per_element, batch):
+    return layer_points(alexnet_original(), device, batch, bytes_per_element)
+
+
+def _plain(value):
+    """3 significant digits without scientific notation: 0.612, 27.7, 412, 2,706."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _peak(device):
+    """'8.87 TFLOP/s (fp32)', '74.7 GFLOP/s (fp64)': the peak, in the precision it is quoted for."""
+    rate = (f"{_plain(device.peak_flops / 1e12)} TFLOP/s" if device.peak_flops >= 1e12
+            else f"{_plain(device.peak_flops / 1e9)} GFLOP/s")
+    return f"{rate} ({device.precision})"
+
+
 def bandwidth_view(device="120 TFLOP/s example", dtype="fp32", batch=1):
     """AlexNet's per-layer needed bandwidth at ``device``'s peak vs the bandwidth it has (notebook 04)."""
     device, bytes_per_element, batch = _inputs(device, dtype, batch)
-    table = roofline(alexnet_original(), device, batch, bytes_per_element)
+    table = _roofline_table(device, bytes_per_element, batch)
     fig = bandwidth_pressure_plot(table, width=7.5, height=3.8)
     busy = table[table["flops"] > 0]
     needed = busy["input_GBps"] + busy["weight_GBps"] + busy["output_GBps"]
     short = busy.loc[needed > device.mem_bandwidth / 1e9, "name"]
-    text = (f"{device.name}: {device.peak_flops / 1e12:,.4g} TFLOP/s and {device.mem_bandwidth / 1e9:,.4g} GB/s. "
+    text = (f"{device.name}: peak {_peak(device)}, memory {device.mem_bandwidth / 1e9:,.4g} GB/s. "
             f"At batch {batch} in {dtype}, **{len(short)} of {len(busy)}** compute layers would need more "
             f"bandwidth (input + weights + output) than the device has"
             + (f": {', '.join(short)}." if len(short) else ".")
-            + f" The largest need is {needed.max():,.0f} GB/s ({busy.loc[needed.idxmax(), 'name']})."
+            + f" The largest need is {_plain(needed.max())} GB/s ({busy.loc[needed.idxmax(), 'name']})."
             + _mixed_note(device, dtype, bytes_per_element))
     return fig, text
 
@@ -66,13 +92,14 @@ def bandwidth_view(device="120 TFLOP/s example", dtype="fp32", batch=1):
 def roofline_view(device="GTX 1080", dtype="fp32", batch=1):
     """Every AlexNet conv and FC layer placed on ``device``'s roofline (notebook 05)."""
     device, bytes_per_element, batch = _inputs(device, dtype, batch)
-    points = layer_points(alexnet_original(), device, batch, bytes_per_element)
+    points = _layer_points(device, bytes_per_element, batch)
     ridge = ridge_point(device)
     fig = roofline_plot([device], points, width=7.2, height=4.0,
                         title=f"AlexNet (2012), batch {batch}, {dtype} on {device.name}")
     memory = points.loc[points["bound"] == "memory", "name"]
-    text = (f"{device.name}: ridge point {ridge:,.3g} FLOP/byte. Memory bound (intensity below the ridge): "
-            + (", ".join(f"{n} ({i:.3g})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
+    text = (f"{device.name}: peak {_peak(device)}, ridge point {_plain(ridge)} FLOP/byte. "
+            "Memory bound (intensity below the ridge): "
+            + (", ".join(f"{n} ({_plain(i)})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
                if len(memory) else "none")
             + "." + _mixed_note(device, dtype, bytes_per_element))
     return fig, text
