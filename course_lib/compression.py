@@ -38,7 +38,7 @@ from .layers import Conv2d, Layer, LayerCost, Linear, Residual
 __all__ = [
     "svd_linear", "tucker2_conv", "cp_conv", "low_rank_fc",
     "SparseConv2d", "SparseLinear", "QuantizedConv2d", "QuantizedLinear",
-    "prune", "quantize", "nonzero_macs", "compress", "compression_summary", "compression_energy",
+    "prune", "quantize", "nonzero_macs", "compress", "compression_summary", "format_summary", "compression_energy",
     "sparse_bytes_per_weight", *_numeric_all,
 ]
 
@@ -452,6 +452,27 @@ def compression_summary(original: Network, compressed: Network, device, batch_si
     summary["ratio"] = summary["original"] / summary["compressed"]
     summary.attrs.update(device=table.attrs["device"], batch_size=batch_size)
     return summary
+
+
+def format_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """``compression_summary`` rendered for reading: counts with commas, bytes with a prefix, time in ms.
+
+    Render only (collect, total, render): the numbers stay in ``summary``.
+    """
+    from .units import format_bytes
+
+    def render(row, value):
+        if row.startswith("predicted time"):
+            return f"{value * 1e3:,.3f} ms"
+        if "bytes" in row:
+            return format_bytes(value)
+        return f"{value:,.0f}"
+
+    shown = pd.DataFrame({column: [render(row, summary.loc[row, column]) for row in summary.index]
+                          for column in ("original", "compressed")},
+                         index=[row.replace(" (s)", "") for row in summary.index])
+    shown["ratio"] = [f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x" for r in summary["ratio"]]
+    return shown
 
 
 # Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm, as tabulated by Han et al. (NIPS 2015), in pJ.

@@ -271,6 +271,15 @@ def test_compress_pipeline_and_summary():
         cl.roofline(alexnet, "GTX 1080")["time_s"].sum())
 
 
+def test_format_summary_renders_each_row_in_its_unit():
+    alexnet = cl.zoo.alexnet_original()
+    shown = cl.format_summary(cl.compression_summary(alexnet, cl.quantize(alexnet, 8), "GTX 1080"))
+    assert shown.loc["params", "original"] == "60,965,224"
+    assert shown.loc["weight bytes", "original"] == "243.9 MB"
+    assert shown.loc["weight bytes", "ratio"] == "4.00x"
+    assert shown.loc["predicted time", "original"] == "0.908 ms"
+
+
 def test_compression_energy_by_hand():
     parts = cl.compression_energy(cl.zoo.alexnet_original())
     assert parts["weights_from_DRAM_J"] == pytest.approx(ALEXNET_PARAMS * 640e-12)

@@ -30,7 +30,8 @@ q2 = NumberQuestion(
     expected=batch_for_peak("TPU v1", 1), unit="inputs", rel_tol=5e-4,
     mistakes={_RIDGE: "that is the ridge point in ops per byte; each int8 weight byte gives 2 ops per input "
                       "of the batch, so the batch is half of it",
-              _RIDGE / 2 + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge"},
+              _RIDGE / 2 + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge",
+              _RIDGE / 2 - 1: "one too few: at that batch the intensity is still below the ridge; round up, not down"},
     hint_text="FC intensity on a weight-stationary array = 2 x batch / bytes_per_weight ops per weight byte. "
               "Set it equal to the ridge point of the catalog's 'TPU v1' (`cl.ridge_point`) and round up.",
     solution_text="ridge = 92e12 / 34e9 = 2,706 ops/byte; 2 x batch / 1 >= 2,706 gives batch >= 1,353 "

@@ -20,6 +20,7 @@ _MAX_BATCH = cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096, "bf16")
 _WEIGHTS = cl.transformer_param_count(cl.LLAMA2_7B) * 2      # all weights stored (the memory question)
 _READ = cl.weight_bytes_read(cl.LLAMA2_7B, "bf16")            # weights a step reads (not the lookup table)
 _DEVICE = cl.get_device(H200)
+_KV_4096 = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 1, "bf16")   # the cache a decode step at 4096 tokens reads
 
 q1 = NumberQuestion(
     name="q1", var="block_params", points=1, expected=_BLOCK, unit="parameters", rel_tol=1e-9,
@@ -28,15 +29,18 @@ q1 = NumberQuestion(
     solution_text=f"2*768 + (768*2304 + 2304) + (768*768 + 768) + 2*768 + (768*3072 + 3072) + (3072*768 + 768) "
                   f"= {_BLOCK:,}. The matrices alone are 12 d^2 = {12 * 768 ** 2:,}.",
     mistakes={12 * 768 ** 2: "that is 12 d^2, the weight matrices only: add the biases and the two LayerNorms "
-                             "(scale and shift each)."},
+                             "(scale and shift each).",
+              _BLOCK - 4 * 768: "that leaves out the two LayerNorms: each has a scale and a shift of 768."},
     example_wrong=12 * 768 ** 2,
 )
 
 q2 = NumberQuestion(
-    name="q2", var="kv_cache_gb", points=2, expected=_KV_8 / _GB, unit="GB", rel_tol=1e-3,
+    name="q2", var="kv_cache_gb", points=2, expected=_KV_8 / _GB, unit="GB", rel_tol=5e-3,  # accepts 17.2
     wrong_units={"GiB (2^30 bytes), not GB (10^9 bytes)": _GB / 2 ** 30, "bytes, not GB": _GB},
     mistakes={_KV_8 / _GB / 2: "that is the keys alone (or the values alone): the cache keeps both, "
                                "the factor 2 in 2 x layers x kv_heads x head_dim x bytes.",
+              _KV_8 / 2 ** 31: "that is the keys alone, in GiB: the cache keeps keys and values, and a GB is 10^9 bytes.",
+              _KV_8 / _GB / 8: "that is one sequence: the question serves 8 of them.",
               _KV_8 / _GB * 2: "that is 4 bytes per element (fp32): the question says bf16, 2 bytes."},
     hint_text="Per token: 2 (K and V) x n_layers x n_kv_heads x head_dim x bytes per element; "
               "then x context x batch. Llama-2-7B: 32 layers, 32 KV heads of 128. GB = 10^9 bytes.",
@@ -67,7 +71,10 @@ q3 = FunctionQuestion(
 q4 = NumberQuestion(
     name="q4", var="decode_intensity", points=1, expected=_DECODE["intensity"], unit="FLOP/byte", rel_tol=0.03,
     mistakes={2.0: "2 FLOPs per weight, yes, but each bf16 weight is 2 bytes read from memory.",
-              0.5: "that would be fp32 weights (4 bytes each); the question says bf16."},
+              0.5: "that would be fp32 weights (4 bytes each); the question says bf16.",
+              2 * cl.transformer_param_count(cl.LLAMA2_7B) / (_WEIGHTS + _KV_4096):
+                  "you counted the cache's bytes but not the attention FLOPs that read them: each cached bf16 key "
+                  "or value is used in one multiply-accumulate, 2 FLOPs for 2 bytes."},
     hint_text="Each weight is read once per step and used in one multiply-accumulate (2 FLOPs) per sequence in the batch.",
     solution_text=f"FLOPs = {_DECODE['flops']:.4g}, bytes = {_DECODE['bytes']:.4g} (weights + the 2 GiB cache): "
                   f"intensity {_DECODE['intensity']:.3f}, about 1 FLOP per byte, far left of the ridge "
@@ -79,7 +86,11 @@ q5 = NumberQuestion(
     name="q5", var="decode_ms", points=1, expected=_DECODE["time_s"] * 1e3, unit="ms", rel_tol=0.01,
     wrong_units={"seconds, not ms": 1e-3, "microseconds, not ms": 1e3},
     mistakes={_DECODE["time_compute_s"] * 1e3: "that is FLOPs / peak, the compute time; this step is memory "
-                                                "bound, so its time is bytes / bandwidth."},
+                                                "bound, so its time is bytes / bandwidth.",
+              _WEIGHTS / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
+                                                      "4,096-token KV cache (2.1 GB).",
+              _READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
+                                                   "4,096-token KV cache (2.1 GB)."},
     hint_text="time = max(FLOPs / peak, bytes / bandwidth). Which one is larger here?",
     solution_text=f"bytes / bandwidth = {_DECODE['bytes']:.4g} B / 4.8e12 B/s = {_DECODE['time_s'] * 1e3:.3f} ms "
                   f"(compute alone would take {_DECODE['time_compute_s'] * 1e3:.4f} ms).",
@@ -132,7 +143,8 @@ q8 = NumberQuestion(
     mistakes={int(_DEVICE.memory_bytes // cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)):
               "that fills all 141 GB with KV cache: the weights need room too.",
               int((141 * 2 ** 30 - _WEIGHTS) // cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)):
-              "the H200's 141 GB are 10^9 bytes each, not GiB."},
+              "the H200's 141 GB are 10^9 bytes each, not GiB.",
+              _MAX_BATCH + 1: "the division gives 59.4: round down, a 60th sequence does not fit."},
     hint_text="Free memory = 141 GB - the bf16 weights; divide by one sequence's KV cache and round down.",
     solution_text=f"(141e9 - {_WEIGHTS:,} B) / {cl.kv_cache_bytes(cl.LLAMA2_7B, 4096):,.0f} B = "
                   f"{(141e9 - _WEIGHTS) / cl.kv_cache_bytes(cl.LLAMA2_7B, 4096):.2f}, so {_MAX_BATCH} sequences.",

@@ -90,10 +90,13 @@ def compression_summary_plot(summary, width: float = 6.0, height: float = 2.8):
     _times_axis(ax)
     ax.invert_yaxis()
     for y, r in enumerate(ratios):
-        ax.annotate(f"{r:.2f}x", (r, y), textcoords="offset points", xytext=(4 if r >= 1 else -4, 0),
+        ax.annotate(f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x", (r, y), textcoords="offset points", xytext=(4 if r >= 1 else -4, 0),
                     ha="left" if r >= 1 else "right", va="center", fontsize=8)
     low, high = min(ratios.min(), 0.5), max(ratios.max(), 2)
     ax.set_xlim(low / 1.6, high * 2.5)
+    first, last = int(np.floor(np.log2(low / 1.6))), int(np.ceil(np.log2(high * 2.5)))
+    stride = max(1, -(-(last - first) // 7))   # at most ~7 labels, so that they never overlap; 1x always one
+    ax.set_xticks([2.0 ** k for k in range(first, last + 1) if k % stride == 0])
     ax.set_xlabel("original / compressed (right of 1x: smaller or faster)")
     ax.set_title(f"What compression changes on {summary.attrs.get('device', 'the device')}", fontsize=10)
     return fig

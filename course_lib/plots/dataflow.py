@@ -53,6 +53,10 @@ def traffic_curve_plot(curve, width: float = 7.0, height: float = 4.0):
                 transform=ax.get_xaxis_transform(), va="bottom")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter
+    plain = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")   # 1,000 and 10,000, not 10^4
+    ax.xaxis.set_major_formatter(plain)
+    ax.yaxis.set_major_formatter(plain)
     ax.set_xlabel("on-chip buffer (KiB, log scale)")
     ax.set_ylabel("DRAM traffic per image (MB, log scale)")
     layers = curve.attrs.get("layers", [])
@@ -78,8 +82,10 @@ def fusion_comparison_plot(table, width: float = 7.5, height: float = 3.2):
     left.invert_yaxis()
     left.set_xlabel("DRAM traffic per image (MB)")
     left.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    for yi, total in zip(y, start):
-        left.text(total, yi, f" {total:,.1f}", va="center", fontsize=8)
+    no_fit = table["total_bytes"].isna().to_numpy()   # a schedule with no tile: its message, not a "0.0" bar
+    for yi, total, skip in zip(y, start, no_fit):
+        if not skip:
+            left.text(total, yi, f" {total:,.1f}", va="center", fontsize=8)
     left.set_xlim(0, max(start.max(), 1e-9) * 1.25)
     start = np.zeros(len(table))
     for part, colour, label in [("compute_J", _COMPUTE, "MACs"), ("dram_J", _MEMORY, "DRAM")]:
@@ -90,8 +96,9 @@ def fusion_comparison_plot(table, width: float = 7.5, height: float = 3.2):
     right.invert_yaxis()
     right.set_xlabel("energy per image (mJ, 45 nm)")
     right.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    for yi, total in zip(y, start):
-        right.text(total, yi, f" {total:,.2f}", va="center", fontsize=8)
+    for yi, total, skip in zip(y, start, no_fit):
+        if not skip:
+            right.text(total, yi, f" {total:,.2f}", va="center", fontsize=8)
     right.set_xlim(0, max(start.max(), 1e-9) * 1.25)
     if table["total_bytes"].isna().any():
         for axis in (left, right):

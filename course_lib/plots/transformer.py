@@ -78,11 +78,14 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
         if annotate:
             for i, (_, row) in enumerate(rows.sort_values("intensity").iterrows()):
                 below = i % 2 == 0  # alternate below-right / above-left so that close points stay readable
+                below = below and row["intensity"] < hi / 30   # near the right edge: label to the left
                 ax.annotate(row["label"].replace(f"{phase} ", ""), (row["intensity"], row["flops"] / row["time_s"] / 1e12),
                             xytext=(5, -10) if below else (-5, 5), ha="left" if below else "right",
                             textcoords="offset points", fontsize=7)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FuncFormatter
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))   # not 10^4
     ax.minorticks_off()  # fewer tick labels to lay out: the widget redraws faster
     ax.set_ylim(dev.mem_bandwidth * lo / 1e12 / 2, dev.peak_flops / 1e12 * 2.5)
     ax.set_xlabel("operational intensity (FLOP / byte moved)")

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 
 from .. import zoo
-from ..compression import compress, compression_summary
+from ..compression import compress, compression_summary, format_summary
 from ..devices import devices
 from ..plots.compression import compression_summary_plot
 from ._base import build_app
@@ -53,10 +53,7 @@ def compression_view(fc_rank="off", sparsity: float = 0.0, pruning: str = "unstr
     sparsity = round(float(sparsity), 4)
     compressed = _compressed(fc_rank, sparsity, pruning != "unstructured", bits)
     summary = compression_summary(_alexnet(), compressed, device, batch_size)
-    shown = summary.copy()
-    shown["original"] = shown["original"].map(lambda v: f"{v:,.4g}")
-    shown["compressed"] = shown["compressed"].map(lambda v: f"{v:,.4g}")
-    shown["ratio"] = summary["ratio"].map(lambda v: f"{v:.2f}x")
+    shown = format_summary(summary)
     text = (f"**{compressed.name}** on **{device}**, batch {batch_size} (activations fp32; each layer "
             f"reads its input and weights once and writes its output once): predicted time "
             f"{summary.loc['predicted time (s)', 'compressed'] * 1e3:.3f} ms instead of "

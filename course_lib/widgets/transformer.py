@@ -26,6 +26,8 @@ def transformer_devices() -> list[str]:
 
 
 def _time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:,.2f} s"
     return f"{seconds * 1e3:,.3f} ms" if seconds >= 1e-3 else f"{seconds * 1e6:,.2f} µs"
 
 
@@ -43,10 +45,13 @@ def transformer_view(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16
     kv = kv_cache_bytes(config, context, batch_size, dtype)
     dev_memory = table["device"].iloc[0]
     fits = kv_max_batch_size(config, device, context, dtype)
+    if fits == 0:   # not even the weights and one sequence's cache fit
+        verdict = f"**does not fit**: not even one sequence fits in {dev_memory}'s memory"
+    else:
+        verdict = f"{'fits' if batch_size <= fits else '**does not fit**'}: at most {fits:,} sequences on {dev_memory}"
     lines = [
         f"**{config.name}**: {params:,} parameters = {params * width / 1e9:,.2f} GB of weights in {dtype}; "
-        f"KV cache of {batch_size} x {context:,} tokens = {kv / 1e9:,.2f} GB "
-        f"({'fits' if batch_size <= fits else '**does not fit**'}: at most {fits} sequences on {dev_memory}).",
+        f"KV cache of {batch_size} x {context:,} tokens = {kv / 1e9:,.2f} GB ({verdict}).",
         "",
         "| step | tokens | intensity (FLOP/B) | bound | time of the step | time per token |",
         "|---|---:|---:|---|---:|---:|",
