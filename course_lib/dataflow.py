@@ -36,7 +36,7 @@ import pandas as pd
 
 from ._checks import check_int, check_number
 from .analysis import Network, layer_costs
-from .devices import _compute_device
+from .devices import _compute_device, ridge_point
 from .energy import dram_energy_per_byte, mac_energy
 from .layers import AvgPool2d, Conv2d, MaxPool2d
 
@@ -339,7 +339,7 @@ def batch_for_peak(device="TPU v1", bytes_per_weight: float = 1) -> int:
     """The smallest batch whose FC intensity reaches the device's ridge point: ``ceil(ridge x bytes_per_weight / 2)``."""
     device = _compute_device(device)
     bytes_per_weight = check_number("bytes_per_weight", bytes_per_weight, 0, exclusive_minimum=True)
-    return math.ceil(device.peak_flops / device.mem_bandwidth * bytes_per_weight / 2 - 1e-9)
+    return math.ceil(ridge_point(device) * bytes_per_weight / 2 - 1e-9)
 
 
 def fc_batch_table(device="TPU v1", batch_sizes=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096),

@@ -26,7 +26,7 @@ import numbers
 import pandas as pd
 
 from ._checks import check_choice, check_int, check_number
-from .devices import _compute_device, get_device
+from .devices import _compute_device, get_device, ridge_point
 
 __all__ = ["TransformerConfig", "GPT2_SMALL", "LLAMA2_7B", "LLAMA3_8B", "TRANSFORMER_PRESETS", "get_transformer",
            "transformer_params", "transformer_param_count", "transformer_macs", "macs_vs_context",
@@ -296,7 +296,7 @@ def inference_step(config, device, phase: str, context: int, batch_size: int = 1
     return {"model": c.name, "device": dev.name, "phase": phase, "context": context, "batch_size": batch_size,
             "tokens": tokens, "flops": flops, "weight_bytes": weights, "kv_read_bytes": kv_read,
             "kv_write_bytes": kv_written, "bytes": moved, "intensity": flops / moved,
-            "ridge": dev.peak_flops / dev.mem_bandwidth,
+            "ridge": ridge_point(dev),
             "bound": "compute" if time_compute >= time_memory else "memory",
             "time_compute_s": time_compute, "time_memory_s": time_memory, "time_s": max(time_compute, time_memory),
             "time_per_token_s": max(time_compute, time_memory) / tokens, "label": label}

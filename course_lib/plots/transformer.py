@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..devices import get_device
+from ..devices import attainable_flops, get_device, ridge_point
 from ._base import new_figure
 
 __all__ = ["macs_context_plot", "kv_memory_plot", "transformer_roofline_plot"]
@@ -65,9 +65,9 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
     lo = min(0.1, float(table["intensity"].min()) / 3)
     hi = max(1e5, float(table["intensity"].max()) * 3)
     x = np.logspace(np.log10(lo), np.log10(hi), 200)
-    roof = np.minimum(dev.peak_flops, dev.mem_bandwidth * x)
+    roof = attainable_flops(dev, x)
     ax.plot(x, roof / 1e12, color="black", linewidth=1.5)
-    ridge = dev.peak_flops / dev.mem_bandwidth
+    ridge = ridge_point(dev)
     ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)
     ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.03, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
     ax.text(lo * 1.3, dev.mem_bandwidth * lo * 60 / 1e12, "memory bound", fontsize=8, color="grey")
