@@ -266,3 +266,37 @@ def test_empty_namespace_is_not_attempted(question):
 def test_points_hint_and_solution(question):
     assert isinstance(question.points, int) and question.points > 0
     assert question.hint_text.strip() and question.solution_text.strip()
+
+
+# --- a stated precision decides the tolerance ---------------------------------------------------
+
+@pytest.mark.parametrize("answer, status", [
+    (91.9, "correct"),      # 91.94 to 1 decimal place
+    (91.94, "correct"),
+    (91.99, "correct"),     # 0.05 from 91.94: still rounds within half a unit
+    (92.0, "incorrect"),    # 0.06 away: "92.0" is a different 1-decimal answer
+    (91.8, "incorrect"),
+])
+def test_decimals_accept_what_rounds_to_the_expected_value(answer, status):
+    question = NumberQuestion(name="q", var="x", expected=91.94, decimals=1)
+    assert question.evaluate({"x": answer}).status == status
+
+
+@pytest.mark.parametrize("answer, status", [(1400, "correct"), (1350, "correct"), (1300, "incorrect")])
+def test_significant_figures_set_the_tolerance(answer, status):
+    # 1,357.7 to 2 significant figures is 1,400; half a unit in that place is 50
+    question = NumberQuestion(name="q", var="x", expected=1357.7, significant=2)
+    assert question.evaluate({"x": answer}).status == status
+
+
+def test_decimals_and_significant_together_are_refused():
+    with pytest.raises(ValueError, match="not both"):
+        NumberQuestion(name="q", var="x", expected=1.0, decimals=1, significant=2)
+
+
+def test_score_table_counts_points_of_correct_answers_only():
+    from course_lib.checks import score_table
+    questions = [NumberQuestion(name="q1", var="a", expected=2, points=2),
+                 NumberQuestion(name="q2", var="b", expected=3, points=1)]
+    rows = score_table(questions, {"a": 2, "b": 4})
+    assert [(name, earned, points) for name, _, earned, points in rows] == [("q1", 2, 2), ("q2", 0, 1)]

@@ -4,7 +4,7 @@ The machinery lives in ``_core``; each ``exNN`` module is content only: a list
 ``QUESTIONS`` of questions whose expected values are computed with ``course_lib``.
 """
 from ._core import (CORRECT, INCORRECT, NOT_ATTEMPTED, ChoiceQuestion, Feedback, FunctionQuestion,
-                    NumberQuestion, Question)
+                    NumberQuestion, Question, score_table, show_score)
 
 __all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
-           "CORRECT", "INCORRECT", "NOT_ATTEMPTED"]
+           "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "score_table", "show_score"]

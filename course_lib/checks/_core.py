@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
-           "CORRECT", "INCORRECT", "NOT_ATTEMPTED"]
+           "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "score_table", "show_score"]
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 
@@ -154,26 +154,61 @@ class NumberQuestion(Question):
     rel_tol: float = 1e-3
     wrong_units: dict = field(default_factory=dict)
     mistakes: dict = field(default_factory=dict)  # a known wrong value -> what probably went wrong
+    # The precision the question states ("to 1 decimal place", "to 3 significant figures"); when
+    # set, it decides the tolerance: any answer that rounds to the expected value at that precision
+    # is right (half a unit in the last place either side), and rel_tol is not used.
+    decimals: int | None = None
+    significant: int | None = None
+
+    def __post_init__(self):
+        if self.decimals is not None and self.significant is not None:
+            raise ValueError(f"{self.name}: give decimals or significant, not both")
 
     @property
     def example_right(self):
         return self.expected
 
+    @property
+    def precision_text(self) -> str:
+        """The precision the question asks for, in words (to quote in the question's text)."""
+        if self.decimals is not None:
+            return "a whole number" if self.decimals == 0 else \
+                f"{self.decimals} decimal place{'s' if self.decimals != 1 else ''}"
+        if self.significant is not None:
+            return f"{self.significant} significant figure{'s' if self.significant != 1 else ''}"
+        return "exactly" if self.rel_tol <= 1e-6 else f"within {self.rel_tol * 100:g}%"
+
+    def _matches(self, answer: float, target: float) -> bool:
+        """Whether ``answer`` agrees with ``target`` at the question's precision."""
+        if self.decimals is not None:
+            half_unit = 0.5 * 10.0 ** -self.decimals
+        elif self.significant is not None:
+            if target == 0:
+                return answer == 0
+            half_unit = 0.5 * 10.0 ** (math.floor(math.log10(abs(target))) - self.significant + 1)
+        else:
+            return _close(answer, target, self.rel_tol)
+        return abs(answer - target) <= half_unit * (1 + 1e-9)   # 1e-9: a rounded answer on the edge passes
+
     def _judge(self, answer):
         if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
             return Feedback(INCORRECT, f"`{self.var}` should be a number, got {type(answer).__name__} {answer!r}")
         unit = f" {self.unit}" if self.unit else ""
-        if _close(answer, self.expected, self.rel_tol):
+        if self._matches(answer, self.expected):
             return Feedback(CORRECT, f"{_number(answer)}{unit}")
         for description, factor in self.wrong_units.items():
-            if _close(answer, self.expected * factor, self.rel_tol):
+            if self._matches(answer, self.expected * factor):
                 return Feedback(INCORRECT, f"{_number(answer)} looks like the answer in {description}: "
                                            f"the question asks for{unit or ' a plain number'}.")
         for wrong_value, reason in self.mistakes.items():
-            if _close(answer, wrong_value, self.rel_tol):
+            if self._matches(answer, wrong_value):
                 return Feedback(INCORRECT, f"{_number(answer)}: {reason}")
-        closeness = ("is not the expected value" if self.rel_tol <= 1e-6
-                     else f"is not within {self.rel_tol * 100:g}% of the expected value")
+        if self.decimals is not None or self.significant is not None:
+            closeness = f"does not round to the expected value at {self.precision_text}"
+        elif self.rel_tol <= 1e-6:
+            closeness = "is not the expected value"
+        else:
+            closeness = f"is not within {self.rel_tol * 100:g}% of the expected value"
         return Feedback(INCORRECT, f"{_number(answer)}{unit} {closeness}; {self.name}.hint() may help")
 
 
@@ -253,3 +288,37 @@ class ChoiceQuestion(Question):
         if answer == self.expected:
             return Feedback(CORRECT, self.explanations.get(answer, ""))
         return Feedback(INCORRECT, self.explanations.get(answer, f"{answer!r} is not the best choice"))
+
+
+def score_table(questions, namespace: dict | None = None) -> list[tuple[str, str, int, int]]:
+    """(question, status, points earned, points) for each question, judged in ``namespace``."""
+    rows = []
+    for question in questions:
+        feedback = question.evaluate(namespace)
+        rows.append((question.name, feedback.status, question.points if feedback.correct else 0, question.points))
+    return rows
+
+
+class _ScoreCard:
+    """Each question's status and the total; rich text in Jupyter, plain text elsewhere."""
+    def __init__(self, rows):
+        self.rows = rows
+        self.earned = sum(row[2] for row in rows)
+        self.total = sum(row[3] for row in rows)
+
+    def __str__(self):
+        lines = [f"{name}: {status} ({earned}/{points})" for name, status, earned, points in self.rows]
+        return "\n".join(lines + [f"Total: {self.earned} / {self.total} points"])
+
+    def _repr_markdown_(self):
+        lines = ["| question | status | points |", "|---|---|---|"]
+        lines += [f"| {name} | {status} | {earned} / {points} |" for name, status, earned, points in self.rows]
+        return "\n".join(lines + ["", f"**Total: {self.earned} / {self.total} points**"])
+
+
+def show_score(questions, namespace: dict | None = None):
+    """Show each question's status and the total: the last cell of every exercise notebook.
+
+    This is the learner's own count; the grader judges the answers again, outside the notebook.
+    """
+    _show(_ScoreCard(score_table(questions, namespace)))
