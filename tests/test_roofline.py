@@ -120,3 +120,45 @@ def test_layer_time_is_two_macs_over_peak():
     assert cl.layer_time(105_415_200, 120e12) == pytest.approx(1.7569e-6, rel=1e-4)
     with pytest.raises(ValueError, match="peak_flops"):
         cl.layer_time(10, 0)
+
+
+# Bytes moved are what a layer reads (input + weights) plus what it writes (output); each
+# figure below is worked by hand for the 2012 AlexNet in fp32 on the seeds' 120 TFLOP/s chip
+# (the catalog's "120 TFLOP/s example": 120e12 FLOP/s, 900e9 B/s).
+CONV1_BYTES = (3 * 227 * 227 + 34_944 + 96 * 55 * 55) * 4   # input 154,587 + weights 34,944 + output 290,400 elements
+POOL1_BYTES = (96 * 55 * 55 + 96 * 27 * 27) * 4            # reads 290,400, writes 69,984 elements
+FC1_BYTES = (9216 + 9216 * 4096 + 4096 + 4096) * 4         # input, weights + biases, output
+
+
+@pytest.mark.parametrize("layer, moved, flops", [
+    ("conv1", CONV1_BYTES, 2 * 55 * 55 * 96 * 3 * 11 * 11),   # 1,919,724 B; 210,830,400 FLOPs
+    ("pool1", POOL1_BYTES, 0),                                # 1,441,536 B
+    ("fc1", FC1_BYTES, 2 * 9216 * 4096),                      # 151,044,096 B; 75,497,472 FLOPs
+])
+def test_bytes_moved_include_the_output(layer, moved, flops):
+    row = cl.roofline(ALEXNET, "120 TFLOP/s example", 1, 4).set_index("name").loc[layer]
+    assert row["bytes_read"] + row["bytes_written"] == moved
+    assert row["time_memory_s"] == pytest.approx(moved / 900e9, rel=1e-12)
+    assert row["intensity"] == pytest.approx(flops / moved, rel=1e-12)
+    assert row["time_s"] == pytest.approx(max(flops / 120e12, moved / 900e9), rel=1e-12)
+
+
+def test_pool1_time_is_its_bytes_over_bandwidth():
+    # (290,400 + 69,984) x 4 B / 900 GB/s = 1,441,536 / 9e11 s = 1.6017 us, memory bound
+    row = cl.roofline(ALEXNET, "120 TFLOP/s example").set_index("name").loc["pool1"]
+    assert row["time_s"] == pytest.approx(1.601706667e-6, rel=1e-9)
+    assert row["bound"] == "memory"
+
+
+def test_conv1_intensity_by_hand():
+    # 210,830,400 FLOPs / 1,919,724 B = 109.8233 FLOP/byte; without the output's 1,161,600 B it would be 278.1
+    row = cl.roofline(ALEXNET, "GTX 1080").set_index("name").loc["conv1"]
+    assert row["intensity"] == pytest.approx(109.8233, rel=1e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 64])
+def test_fc1_bytes_at_a_batch(batch):
+    # inputs and outputs scale with the batch, the weights are read once
+    row = cl.roofline(ALEXNET, "GTX 1080", batch, 2).set_index("name").loc["fc1"]
+    assert row["bytes_written"] == 4096 * batch * 2
+    assert row["bytes_read"] == (9216 * batch + 9216 * 4096 + 4096) * 2
