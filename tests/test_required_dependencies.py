@@ -1,0 +1,69 @@
+"""The run's own rules (conftest.py): a skip for a missing dependency listed in COURSE_REQUIRE
+fails; every run ends by counting the skipped checks and saying why."""
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import missing_requirement, required_dependencies
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("reason, required, expected", [
+    ("could not import 'torch': No module named 'torch'", ["torch"], "torch"),          # pytest.importorskip
+    ("could not import 'torchvision': No module named 'torchvision'", ["torch"], None),  # another package
+    ("browser test skipped: Chromium not found (/usr/bin/chromium)", ["torch", "chromium"], "chromium"),
+    ("the playwright Python package is not importable (pip install playwright)", ["playwright"], "playwright"),
+    ("bubblewrap (bwrap) not found: grading unsandboxed", ["bwrap"], "bwrap"),
+    ("could not import 'onnx': No module named 'onnx'", ["torch"], None),                # not required
+    ("no solutions/NN_*.ipynb yet", ["torch", "chromium"], None),                        # not a dependency
+    ("torch: only with float64", ["torch"], None),                                       # names it, not missing
+    ("could not import 'torch'", [], None),                                              # a laptop: nothing required
+])
+def test_which_skips_count_as_a_missing_requirement(reason, required, expected):
+    assert missing_requirement(reason, required) == expected
+
+
+def test_course_require_is_a_comma_or_space_list():
+    assert required_dependencies("torch, chromium bwrap,,") == ["torch", "chromium", "bwrap"]
+    assert required_dependencies("") == []
+
+
+def _run(tmp_path, require):
+    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+    (tmp_path / "test_it.py").write_text(textwrap.dedent("""
+        import pytest
+
+        def test_needs_a_package():
+            pytest.importorskip("no_such_package_for_course_tests")
+
+        @pytest.mark.skip(reason="not written yet")
+        def test_other():
+            pass
+
+        def test_runs():
+            assert 2 * 3 == 6
+    """))
+    env = {**os.environ, "COURSE_REQUIRE": require}
+    env.pop("PYTEST_ADDOPTS", None)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_required_dependency_that_is_missing_fails_the_run(tmp_path):
+    result = _run(tmp_path, "torch,no_such_package_for_course_tests")
+    assert result.returncode == 1, result.stdout
+    assert "1 failed, 1 passed, 1 skipped" in result.stdout
+    assert "COURSE_REQUIRE lists 'no_such_package_for_course_tests'" in result.stdout
+
+
+def test_without_requirements_it_skips_and_the_summary_says_why(tmp_path):
+    result = _run(tmp_path, "")
+    assert result.returncode == 0, result.stdout
+    assert "skipped checks: 2 tests, because:" in result.stdout
+    assert "1 x not written yet" in result.stdout
+    assert "1 x could not import 'no_such_package_for_course_tests'" in result.stdout
