@@ -1,26 +1,35 @@
 """Exercise 01 (course_lib/checks/ex01.py, solutions/01_alexnet_shapes.ipynb).
 
-Every question passes a right answer written here by hand (not the checker's own expected
-value) and fails its known-wrong example; the expected values are checked against the seeds'
-hand-worked figures and against PyTorch; the solution notebook runs and every check in it passes.
+Every question passes an answer worked out here by hand (not the checker's own expected value)
+and fails its known-wrong example; the expected values are checked against PyTorch where it is
+installed; the solution notebook runs and every check in it passes.
 """
 from pathlib import Path
 
 import pytest
 
+from answers import assert_independent_answer
 from course_lib.checks import ex01
 from course_lib.checks._core import CORRECT, INCORRECT, NOT_ATTEMPTED
 
 
 def _conv_out(in_size, kernel_size, stride, padding):
-    """The solution a learner writes for q4."""
+    """The solution a learner writes for q4, written here without course_lib."""
     return (in_size - kernel_size + 2 * padding) // stride + 1
 
 
-# Right answers, worked by hand from the seeds and the lesson (seeds/000: "(227-11+2X0)/4+1=55",
-# "(55-3)/2+1=27"; seeds/001: "55x55x96=290,400"; conv5: 13x13x256; torchvision: padding 2 on 224;
-# explorer: column 7 of an 8-wide input is never seen; ceil((14-3)/2)+1 = 7).
-RIGHT = {"q1": 55, "q2": 27, "q3": 290_400, "q4": _conv_out, "q5": 13 * 13 * 256, "q6": 2, "q7": "c", "q8": 7}
+# Right answers, worked by hand. The seed article (000, a Chinese blog post on AlexNet's shapes)
+# writes the same arithmetic: "(227-11+2X0)/4+1=55" and "(55-3)/2+1=27".
+RIGHT = {
+    "q1": (227 - 11 + 2 * 0) // 4 + 1,          # 55: conv1, 11x11 kernels, stride 4, no padding
+    "q2": (55 - 3) // 2 + 1,                     # 27: pool1, 3x3 window, stride 2
+    "q3": 55 * 55 * 96,                          # 290,400 elements: a 55x55 map, 96 channels
+    "q4": _conv_out,
+    "q5": 13 * 13 * 256,                         # 43,264: conv5 keeps pool2's 13x13 (3x3, padding 1), 256 kernels
+    "q6": 2,                                     # (224 - 11 + 2*2)/4 + 1 = 55.25 -> 55; P = 1 gives 54.75 -> 54
+    "q7": "c",                                   # (8 - 3)//2 + 1 = 3 windows, the last on columns 4..6: column 7 unseen
+    "q8": -(-(14 - 3) // 2) + 1,                 # 7: ceil(11/2) + 1; the 7th window starts at 12, inside the input
+}
 
 
 def test_questions_are_numbered_and_exported():
@@ -38,9 +47,17 @@ def test_question_has_content(q):
 
 
 @pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)
-def test_right_answer_passes(q):
-    assert q.evaluate({q.var: RIGHT[q.name]}).status == CORRECT
-    assert q.evaluate({q.var: q.example_right}).status == CORRECT
+def test_hand_worked_answer_passes(q):
+    assert_independent_answer(q, RIGHT[q.name])
+
+
+@pytest.mark.parametrize("case, side", [
+    ((227, 11, 4, 0), 55), ((224, 11, 4, 0), 54),    # (224 - 11)/4 + 1 = 54.25, rounded down
+    ((224, 11, 4, 2), 55), ((8, 3, 2, 1), 4),        # (8 - 3 + 2)//2 + 1 = 4
+    ((100, 4, 3, 5), 36), ((13, 3, 1, 1), 13),       # (100 - 4 + 10)//3 + 1 = 35 + 1; padding 1 keeps 13
+])
+def test_q4_reference_on_hand_worked_cases(case, side):
+    assert ex01.q4.reference(*case) == side
 
 
 @pytest.mark.parametrize("q", ex01.QUESTIONS, ids=lambda q: q.name)

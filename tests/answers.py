@@ -1,0 +1,23 @@
+"""Feeding an independently worked answer to a question (used by the tests/test_exNN_content.py files).
+
+A question's own ``example_right`` is its ``expected`` value (or its reference function), so
+feeding it back only shows that the checker accepts what it computed: a smoke test, run for every
+exercise by tests/test_checks_core.py. The real test of a question is an answer worked out without
+``course_lib`` (the arithmetic written out in the test, a published figure with its source, or a
+function written again in the test), which must pass the checker and, for a number, agree with the
+question's expected value more tightly than the checker's tolerance.
+"""
+from course_lib.checks._core import CORRECT, ChoiceQuestion, FunctionQuestion, NumberQuestion
+
+
+def assert_independent_answer(question, answer, rel=1e-9):
+    """``answer`` passes ``question``; a number also agrees with its expected value within ``rel``."""
+    feedback = question.evaluate({question.var: answer})
+    assert feedback.status == CORRECT, f"{question.name}: {feedback}"
+    if isinstance(question, NumberQuestion):
+        assert abs(question.expected - answer) <= rel * abs(answer), \
+            f"{question.name}: expected {question.expected!r}, worked by hand {answer!r}"
+    elif isinstance(question, ChoiceQuestion):
+        assert question.expected == answer
+    else:
+        assert isinstance(question, FunctionQuestion)
