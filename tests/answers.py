@@ -21,3 +21,24 @@ def assert_independent_answer(question, answer, rel=1e-9):
         assert question.expected == answer
     else:
         assert isinstance(question, FunctionQuestion)
+
+
+def run_solution(path):
+    """Run a solution notebook's code cells, in order, in a fresh namespace, and return it.
+
+    This runs the code (the library as it is now), where reading the notebook's stored outputs
+    would only show what the library computed when the notebook was last executed. Each check
+    the notebook calls prints its verdict; the caller judges the answers with ``evaluate``.
+    """
+    import contextlib
+    import io
+
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    namespace = {"__name__": "__solution__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for number, cell in enumerate(notebook.cells):
+            if cell.cell_type == "code":
+                exec(compile(cell.source, f"{path.name}, cell {number}", "exec"), namespace)
+    return namespace
