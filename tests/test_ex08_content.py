@@ -1,8 +1,13 @@
-"""Exercise 08's questions: each passes its right answer and fails its known-wrong one."""
+"""Exercise 08's questions: each passes an answer worked out by hand in this file and fails its
+known-wrong one; the solution notebook runs and every answer in it is correct."""
 from __future__ import annotations
+
+import math
+from pathlib import Path
 
 import pytest
 
+from answers import assert_independent_answer, run_solution
 from course_lib.checks import CORRECT, INCORRECT, NOT_ATTEMPTED
 from course_lib.checks import ex08
 
@@ -18,11 +23,6 @@ def test_questions_are_named_in_order_and_exported():
 
 
 @pytest.mark.parametrize("question", ex08.QUESTIONS, ids=IDS)
-def test_right_answer_passes(question):
-    assert question.evaluate({question.var: question.example_right}).status == CORRECT
-
-
-@pytest.mark.parametrize("question", ex08.QUESTIONS, ids=IDS)
 def test_example_wrong_fails(question):
     assert question.evaluate({question.var: question.example_wrong}).status == INCORRECT
 
@@ -32,18 +32,74 @@ def test_blank_is_not_attempted(question):
     assert question.evaluate({question.var: None}).status == NOT_ATTEMPTED
 
 
-# Hand-worked answers, independent of the code that computes the expected values.
-@pytest.mark.parametrize("question, answer", [
-    (ex08.q1, 7_087_872),                       # 2*768 + 768*2304+2304 + 768*768+768 + 2*768 + 768*3072+3072 + 3072*768+768
-    (ex08.q2, 2 * 32 * 32 * 128 * 2 * 4096 * 8 / 1e9),   # 17.18 GB
-    (ex08.q4, 1.0),                             # ~1 FLOP per byte
-    (ex08.q5, ((6_738_415_616 - 32000 * 4096) * 2 + 2 ** 31) / 4.8e12 * 1e3),  # ~3.2 ms
-    (ex08.q6, "b"),
-    (ex08.q7, "c"),
-    (ex08.q8, 59),                              # floor((141e9 - 2*6,738,415,616) / 2^31)
+# Llama-2-7B (Touvron et al. 2023; its config: 32 layers, d_model 4096, 32 heads of 128, SwiGLU 11008,
+# vocabulary 32,000, untied embeddings, RMSNorm): embeddings and LM head 2 x 32000 x 4096, per layer
+# 4 x 4096^2 (attention) + 3 x 4096 x 11008 (SwiGLU) + 2 x 4096 (norms), and a final norm.
+LLAMA_PARAMS = 2 * 32000 * 4096 + 32 * (4 * 4096 ** 2 + 3 * 4096 * 11008 + 2 * 4096) + 4096   # 6,738,415,616
+NORM_PARAMS = (2 * 32 + 1) * 4096                 # 266,240: read, but no matrix multiply
+READ_PARAMS = LLAMA_PARAMS - 32000 * 4096         # a step reads every weight but the embedding table (a lookup)
+KV_PER_TOKEN = 2 * 32 * 32 * 128 * 2              # keys and values, 32 layers, 32 heads of 128, bf16: 524,288 B
+H200_BW, H200_BF16 = 4.8e12, 989.5e12             # NVIDIA H200 datasheet: 4.8 TB/s, 989.5 TFLOP/s dense bf16
+
+
+def _decode(batch, context=4096):
+    """FLOPs and bytes of one decode step: every weight read once, used in one MAC per sequence; each
+    sequence reads its whole cache (one MAC per cached bf16 element) and writes one token's K and V."""
+    flops = batch * (2 * (READ_PARAMS - NORM_PARAMS) + 2 * KV_PER_TOKEN // 2 * context)
+    moved = READ_PARAMS * 2 + batch * KV_PER_TOKEN * (context + 1)
+    return flops, moved
+
+
+def _kv_bytes_per_token(n_layers, n_kv_heads, head_dim, bytes_per_element):
+    return 2 * n_layers * n_kv_heads * head_dim * bytes_per_element
+
+
+HAND_WORKED = [
+    (ex08.q1, 2 * 768 + 768 * 2304 + 2304 + 768 * 768 + 768 + 2 * 768 + 768 * 3072 + 3072 + 3072 * 768 + 768, 1e-12),
+                                                  # GPT-2 small (Radford et al. 2019) block: 7,087,872
+    (ex08.q2, KV_PER_TOKEN * 4096 * 8 / 1e9, 1e-12),                           # 17.18 GB (16 GiB)
+    (ex08.q3, _kv_bytes_per_token, None),
+    (ex08.q4, _decode(1)[0] / _decode(1)[1], 1e-9),                            # 0.99993: ~1 FLOP per byte
+    (ex08.q5, _decode(1)[1] / H200_BW * 1e3, 1e-9),                            # 15.36 GB / 4.8 TB/s = 3.2006 ms
+    (ex08.q6, "b", None),                         # test_decode_stays_left_of_the_ridge below
+    (ex08.q7, "c", None),                         # READ_PARAMS x 2 B = 13.2 GB a token / 4.8 TB/s = 2.75 ms
+    (ex08.q8, math.floor((141e9 - 2 * LLAMA_PARAMS) / (KV_PER_TOKEN * 4096)), 0),   # (141e9 - 13.48e9) / 2^31
+                                                  # = 59.4 -> 59 sequences (141 GB: the H200 datasheet)
+]
+
+
+@pytest.mark.parametrize("question, answer, rel", HAND_WORKED, ids=lambda v: getattr(v, "name", ""))
+def test_hand_worked_answer_passes(question, answer, rel):
+    assert_independent_answer(question, answer, rel)
+
+
+def test_every_question_has_a_hand_worked_answer():
+    assert [q for q, _, _ in HAND_WORKED] == ex08.QUESTIONS
+
+
+def test_the_hand_worked_llama_count_is_the_published_one():
+    assert LLAMA_PARAMS == 6_738_415_616          # Meta's Llama-2-7b checkpoint holds 6,738,415,616 parameters
+
+
+def test_decode_stays_left_of_the_ridge():
+    # At batch 512 the weights are shared but each sequence brings its own 2 GiB cache: ~7 FLOP/byte
+    flops, moved = _decode(512)
+    assert flops / moved < 8 < H200_BF16 / H200_BW            # the ridge is 206 FLOP/byte
+    assert 2 * READ_PARAMS / H200_BW == pytest.approx(2.753e-3, rel=1e-3)   # q7: 2.75 ms a token
+
+
+@pytest.mark.parametrize("case, expected", [
+    ((32, 32, 128, 2), 524_288), ((32, 8, 128, 2), 131_072),   # grouped-query attention: 8 KV heads
+    ((12, 12, 64, 4), 2 * 12 * 12 * 64 * 4), ((1, 1, 1, 0.5), 1.0),   # GPT-2 small in fp32: 73,728
 ])
-def test_hand_worked_answers_pass(question, answer):
-    assert question.evaluate({question.var: answer}).status == CORRECT
+def test_q3_reference_on_hand_worked_cases(case, expected):
+    assert ex08.q3.reference(*case) == expected
+
+
+def test_solution_notebook_runs_and_every_answer_is_correct():
+    namespace = run_solution(Path(__file__).resolve().parents[1] / "solutions" / "08_transformers.ipynb")
+    for q in ex08.QUESTIONS:
+        assert q.evaluate(namespace).status == CORRECT, (q.name, q.evaluate(namespace))
 
 
 @pytest.mark.parametrize("question, answer, words", [
