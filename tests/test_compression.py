@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import course_lib as cl
 
-ALEXNET_MACS = 724_406_816      # published (thop / fvcore), COURSE.md section 7
+ALEXNET_MACS = 724_406_816      # what thop and fvcore report for the 2012 AlexNet (conv + FC MACs)
 ALEXNET_PARAMS = 60_965_224
 
 

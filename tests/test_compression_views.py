@@ -1,6 +1,6 @@
 """Notebook 06's plots and widget: every control across its whole range, bad input as a message.
 
-Speed is a quality bar measured by benchmarks (COURSE.md section 6), not by a timed test."""
+Speed is a quality bar measured by benchmarks (benchmarks/), not by a timed test."""
 import numpy as np
 import pytest
 from matplotlib.figure import Figure

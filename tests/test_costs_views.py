@@ -19,7 +19,7 @@ def test_macs_view_every_model_and_tool(model, tool):
 
 def test_macs_view_alexnet_total():
     summary, _ = views.macs_view("alexnet_original", "ptflops")
-    assert "727,423,208" in summary   # COURSE.md section 7
+    assert "727,423,208" in summary   # ptflops: MACs + bias + 2 x (ReLU + pool inputs), worked in test_ex02_ex03_content
 
 
 # every value of every control, each at least once (the full product is slow and adds nothing)

@@ -7,7 +7,7 @@ import course_lib as cl
 
 
 @pytest.mark.parametrize("operation, pj", [
-    # Horowitz, ISSCC 2014, 45 nm, as tabulated by Han et al., NIPS 2015, Fig. 1 (COURSE.md section 7)
+    # Horowitz, ISSCC 2014, 45 nm, as tabulated by Han et al., NIPS 2015, Fig. 1
     ("int32 add", 0.1), ("fp32 add", 0.9), ("int32 mult", 3.1), ("fp32 mult", 3.7),
     ("SRAM read (32-bit, 8 KB)", 5.0), ("DRAM read (32-bit)", 640.0),
     ("int8 add", 0.03), ("int8 mult", 0.2),

@@ -18,8 +18,8 @@ def _conv_out(in_size, kernel_size, stride, padding):
     return (in_size - kernel_size + 2 * padding) // stride + 1
 
 
-# Right answers, worked by hand. The seed article (000, a Chinese blog post on AlexNet's shapes)
-# writes the same arithmetic: "(227-11+2X0)/4+1=55" and "(55-3)/2+1=27".
+# Right answers, worked by hand. "大數據、AI和存儲芯片的未來" (SSDFans, 2019) works conv1 the same way:
+# "(227-11+2X0)/4+1=55. image size=55X55X96".
 RIGHT = {
     "q1": (227 - 11 + 2 * 0) // 4 + 1,          # 55: conv1, 11x11 kernels, stride 4, no padding
     "q2": (55 - 3) // 2 + 1,                     # 27: pool1, 3x3 window, stride 2

@@ -17,7 +17,8 @@ QUESTIONS = [(stem, q) for stem, module in MODULES.items() for q in module.QUEST
 IDS = [f"{stem[:2]}-{q.name}" for stem, q in QUESTIONS]
 
 
-# The seeds' chip: "120 TFLOPs" (NVIDIA's 2017 launch figure for the V100's fp16 tensor cores) with the
+# The chip of "深度学习的最大短板原来是它!" (Huashang Daily, 4 Nov 2019): "V100的120TFLOPs" (NVIDIA's 2017
+# launch figure for the V100's fp16 tensor cores), here with the
 # V100's 900 GB/s HBM2 (NVIDIA V100 datasheet). AlexNet (2012) conv1 at its peak:
 PEAK, HBM2 = 120e12, 900e9
 CONV1_S = 2 * (55 * 55 * 96 * 3 * 11 * 11) / PEAK          # 2 x 105,415,200 / 120e12 = 1.7569 us

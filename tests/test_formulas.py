@@ -1,4 +1,4 @@
-"""Output-size formulas against hand-worked values (the seeds, the AlexNet paper) and closed forms."""
+"""Output-size formulas against hand-worked values (the AlexNet paper and a blog post that works them by hand) and closed forms."""
 import math
 
 import pytest
@@ -8,7 +8,7 @@ import course_lib as cl
 
 
 @pytest.mark.parametrize("args, expected", [
-    # AlexNet conv1, the seeds' worked example: (227 - 11 + 0)/4 + 1 = 55
+    # AlexNet conv1, as "大數據、AI和存儲芯片的未來" (SSDFans, 2019) works it: "(227-11+2X0)/4+1=55"
     ((227, 11, 4, 0), 55),
     # torchvision's AlexNet conv1: (224 - 11 + 2*2)/4 + 1 = 55.25 -> 55 (floor)
     ((224, 11, 4, 2), 55),

@@ -1,8 +1,9 @@
 """Operational intensity of basic kernels, bandwidth to keep up, the memory wall (course_lib/intensity.py).
 
-References: the seeds' hand-worked intensities (seeds/004: dot 1/4, matrix-vector 1/2,
-matrix-matrix n/6 in fp32), the seeds' conv1 bandwidths (seeds/001), vendor datasheet
-figures (COURSE.md section 7), and PyTorch's FLOP counter.
+References: hand-worked intensities as a blog post on the BDTC 2017 conference (posted 13 Dec 2017)
+states them ("点积...故OI是1/4", matrix-vector 1/2, matrix-matrix n/6 in fp32), conv1's bandwidths as
+"深度学习的最大短板原来是它!" (Huashang Daily, hsw.cn, 4 Nov 2019) works them, vendor datasheet
+figures (each named where it is used), and PyTorch's FLOP counter.
 """
 import math
 
@@ -56,8 +57,8 @@ def test_kernel_flops_match_pytorch_flop_counter(n):
 
 
 @pytest.mark.parametrize("elements, expected_gbps", [
-    (227 * 227 * 3, 351.9),   # seeds/001: reading conv1's input
-    (55 * 55 * 96, 661.16),   # seeds/001: writing its output
+    (227 * 227 * 3, 351.9),   # "深度学习的最大短板原来是它!" (Huashang Daily, hsw.cn, 4 Nov 2019): "351.9B/s"
+    (55 * 55 * 96, 661.16),   # the same article: "661.16GB/s"
     (34_944, 79.6),           # weights: the seed's 79.34 is an arithmetic slip
 ])
 def test_bandwidth_to_keep_up_conv1_on_120_tflops(elements, expected_gbps):
@@ -95,7 +96,7 @@ def test_non_integer_n_is_a_type_error(call):
         call()
 
 
-# Vendor figures (COURSE.md section 7): GTX 580 1.581 TFLOP/s, 192.4 GB/s; H200 fp32 67 TFLOP/s, 4800 GB/s.
+# Vendor figures (NVIDIA's GTX 580 spec page; H200 datasheet): GTX 580 1.581 TFLOP/s, 192.4 GB/s; H200 fp32 67 TFLOP/s, 4800 GB/s.
 @pytest.mark.parametrize("column, expected", [("fp32_growth", 67 / 1.581), ("bandwidth_growth", 4800 / 192.4),
                                               ("top_growth", 1979 / 1.581), ("fp32_ridge", 67e12 / 4.8e12)])
 def test_memory_wall_last_generation(column, expected):

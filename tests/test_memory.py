@@ -34,7 +34,7 @@ def test_unknown_dtype_lists_the_known_ones(bad, error):
 
 
 @pytest.mark.parametrize("builder, dtype, expected", [
-    (cl.zoo.alexnet_original, "fp32", 60_965_224 * 4),   # published: 60,965,224 params (COURSE.md)
+    (cl.zoo.alexnet_original, "fp32", 60_965_224 * 4),   # 60,965,224 params, summed layer by layer in test_ex02_ex03_content
     (cl.zoo.alexnet, "fp32", 61_100_840 * 4),            # torchvision's published count
     (cl.zoo.vgg16, "fp16", 138_357_544 * 2),
     (cl.zoo.resnet50, "int8", 25_557_032),
@@ -49,7 +49,7 @@ def test_alexnet_weights_are_243_9_MB():
     assert round(cl.weight_memory(cl.zoo.alexnet_original()) / 1e6, 1) == 243.9
 
 
-# AlexNet (2012) feature maps, from the shapes of notebook 01 (COURSE.md row 01):
+# AlexNet (2012) feature maps, from the shapes of notebook 01 (Krizhevsky et al., NIPS 2012, with a 227x227 input):
 # the input, conv1, pool1, conv2, pool2, conv3, conv4, conv5, pool3, fc1, fc2, fc3.
 ALEXNET_KEPT = (3 * 227 * 227 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 13 * 13 + 384 * 13 * 13
                 + 384 * 13 * 13 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000)

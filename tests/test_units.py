@@ -15,7 +15,7 @@ import course_lib as cl
     (1_000_000, True, "976.6 KiB"),        # 10^6 / 1024 = 976.5625
     (1_048_576, True, "1 MiB"),
     (1_048_576, False, "1.049 MB"),
-    # AlexNet's fp32 weights, COURSE.md's checked figure: 60,965,224 x 4 B = 243,860,896 B = 243.9 MB
+    # AlexNet's fp32 weights: 60,965,224 x 4 B = 243,860,896 B = 243.9 MB
     (243_860_896, False, "243.9 MB"),
     (243_860_896, True, "232.6 MiB"),       # / 2^20 = 232.565...
     (3 * 2**30, True, "3 GiB"),             # memory chips come in powers of two: "3 GB" of DRAM is 3 GiB
@@ -48,7 +48,7 @@ def test_format_count(n, kwargs, expected):
     (125e12, "FLOP/s", "125 TFLOP/s"),   # V100 fp16 tensor peak
     (15.7e12, "FLOP/s", "15.7 TFLOP/s"),  # V100 fp32 peak
     (19.2e9, "B/s", "19.2 GB/s"),         # DDR4-2400 channel: 2400 MT/s x 8 B
-    (661.16e9, "B/s", "661.2 GB/s"),      # conv1's output write rate in the seeds
+    (661.16e9, "B/s", "661.2 GB/s"),      # conv1's output write rate, "深度学习的最大短板原来是它!" (Huashang Daily, hsw.cn, 4 Nov 2019)
 ])
 def test_format_rate(value, unit, expected):
     assert cl.format_rate(value, unit) == expected
@@ -75,7 +75,7 @@ def test_unit_table_has_every_unit_and_round_trips():
 
 
 @pytest.mark.parametrize("macs, flops", [
-    (105_415_200, 210_830_400),   # conv1 (seeds/001: 105,415,200 MACs), FLOPs = 2 x MACs
+    (105_415_200, 210_830_400),   # conv1: 55 x 55 x 96 x 3 x 11 x 11 = 105,415,200 MACs, FLOPs = 2 x MACs
     (724_406_816, 1_448_813_632),  # AlexNet total
     (0, 0),
     (1.5, 3.0),
