@@ -9,6 +9,7 @@ import pytest
 
 import course_lib as cl
 from answers import assert_independent_answer, run_solution
+from hand import alexnet_time_s
 from course_lib.checks import CORRECT, INCORRECT, NOT_ATTEMPTED
 from course_lib.checks import ex06
 
@@ -38,31 +39,9 @@ def _bwn_error(values):
     return float(np.linalg.norm(w - w_hat) / np.linalg.norm(w))
 
 
-# AlexNet (2012) layer by layer, for q8: (input elements, params, output elements, MACs) per image;
-# Flatten and Dropout move nothing. GTX 1080: 8.873e12 FLOP/s, 320e9 B/s.
-ALEXNET_LAYERS = [
-    (3 * 227 * 227, 11 * 11 * 3 * 96 + 96, 96 * 55 * 55, 55 * 55 * 96 * 3 * 121),          # conv1
-    (96 * 55 * 55, 0, 96 * 55 * 55, 0), (96 * 55 * 55, 0, 96 * 27 * 27, 0),                # relu1, pool1
-    (96 * 27 * 27, 5 * 5 * 48 * 256 + 256, 256 * 27 * 27, 27 * 27 * 256 * 48 * 25),       # conv2
-    (256 * 27 * 27, 0, 256 * 27 * 27, 0), (256 * 27 * 27, 0, 256 * 13 * 13, 0),            # relu2, pool2
-    (256 * 13 * 13, 9 * 256 * 384 + 384, 384 * 13 * 13, 13 * 13 * 384 * 256 * 9),         # conv3
-    (384 * 13 * 13, 0, 384 * 13 * 13, 0),                                                   # relu3
-    (384 * 13 * 13, 9 * 192 * 384 + 384, 384 * 13 * 13, 13 * 13 * 384 * 192 * 9),         # conv4
-    (384 * 13 * 13, 0, 384 * 13 * 13, 0),                                                   # relu4
-    (384 * 13 * 13, 9 * 192 * 256 + 256, 256 * 13 * 13, 13 * 13 * 256 * 192 * 9),         # conv5
-    (256 * 13 * 13, 0, 256 * 13 * 13, 0), (256 * 13 * 13, 0, 256 * 6 * 6, 0),              # relu5, pool3
-    (9216, 9216 * 4096 + 4096, 4096, 9216 * 4096), (4096, 0, 4096, 0),                      # fc1, relu6
-    (4096, 4096 * 4096 + 4096, 4096, 4096 * 4096), (4096, 0, 4096, 0),                      # fc2, relu7
-    (4096, 4096 * 1000 + 1000, 1000, 4096 * 1000),                                          # fc3
-]
-
-
-def _alexnet_time_s(weight_bytes, peak=8.873e12, bandwidth=320e9):
-    """Each layer takes max(FLOPs / peak, bytes / bandwidth); activations in fp32."""
-    return sum(max(2 * macs / peak, ((i + o) * 4 + p * weight_bytes) / bandwidth) for i, p, o, macs in ALEXNET_LAYERS)
-
-
-INT8_SPEEDUP = _alexnet_time_s(4) / _alexnet_time_s(1)
+# q8: AlexNet (2012) layer by layer on a GTX 1080 (8.873e12 FLOP/s, 320e9 B/s), activations in fp32,
+# weights 4 bytes before and 1 byte after (tests/hand.py writes the layers out)
+INT8_SPEEDUP = alexnet_time_s(8.873e12, 320e9, weight_bytes=4) / alexnet_time_s(8.873e12, 320e9, weight_bytes=1)
 
 
 def _magnitude_pruning_error(W, sparsity):
