@@ -1,20 +1,104 @@
-"""The plots and widgets of notebooks 02 and 03: every control value gives a figure and
-numbers that agree with course_lib; bad input gives a message, never a traceback."""
+"""The plots and widgets of notebooks 02 and 03: every control value gives a figure and the numbers a
+person works out (published counts, layer-by-layer arithmetic written here); bad input gives a message,
+never a traceback."""
+import re
+
 import pytest
 from matplotlib.figure import Figure
 
 import course_lib as cl
+from hand import ALEXNET_MACS, ALEXNET_PARAMS
 from course_lib.plots import costs as plots
 from course_lib.widgets import costs as views
 
 MODELS = list(cl.zoo.MODELS)
 
 
-@pytest.mark.parametrize("model, tool", [(m, "thop") for m in MODELS] + [("vgg16", t) for t in cl.TOOL_CONVENTIONS])
-def test_macs_view_every_model_and_tool(model, tool):
-    summary, fig = views.macs_view(model, tool)
+def _bold_count(summary):
+    return int(re.search(r"\*\*([\d,]+)\*\*", summary).group(1).replace(",", ""))
+
+
+def _gigabytes(text):
+    """'4.167 GB' or '108.9 MB' -> GB."""
+    value, unit = re.search(r"([\d.,]+) (MB|GB|TB) in all", text).groups()
+    return float(value.replace(",", "")) * {"MB": 1e-3, "GB": 1, "TB": 1e3}[unit]
+
+
+# torchvision's model docs give each model's "GFLOPS", which are GMACs (conv + FC multiply-accumulates);
+# the 2012 AlexNet is worked layer by layer in tests/hand.py.
+PUBLISHED_GMACS = {"alexnet_original": ALEXNET_MACS / 1e9, "alexnet": 0.71, "vgg16": 15.47, "resnet18": 1.81,
+                   "resnet50": 4.09, "mobilenet_v2": 0.30}
+
+# VGG-16 (Simonyan & Zisserman, ICLR 2015; torchvision's layout), by hand: its 13 convs (side, C_in, C_out), 3x3
+VGG_CONVS = [(224, 3, 64), (224, 64, 64), (112, 64, 128), (112, 128, 128), (56, 128, 256), (56, 256, 256),
+             (56, 256, 256), (28, 256, 512), (28, 512, 512), (28, 512, 512), (14, 512, 512), (14, 512, 512),
+             (14, 512, 512)]
+VGG_MACS = sum(h * h * co * ci * 9 for h, ci, co in VGG_CONVS) + 25088 * 4096 + 4096 * 4096 + 4096 * 1000
+VGG_CONV_OUTPUTS = sum(h * h * co for h, _, co in VGG_CONVS)                   # 13,547,520
+VGG_BIAS_ADDS = VGG_CONV_OUTPUTS + 4096 + 4096 + 1000                          # one per output element
+VGG_RELU = VGG_CONV_OUTPUTS + 4096 + 4096                                      # after every conv, fc1 and fc2
+VGG_POOL_INPUTS = 64 * 224 ** 2 + 128 * 112 ** 2 + 256 * 56 ** 2 + 512 * 28 ** 2 + 512 * 14 ** 2 + 512 * 7 * 7
+VGG_TOOLS = {"thop": VGG_MACS, "fvcore": VGG_MACS, "torchinfo": VGG_MACS + VGG_BIAS_ADDS,
+             "ptflops": VGG_MACS + VGG_BIAS_ADDS + 2 * (VGG_RELU + VGG_POOL_INPUTS), "FLOPs (2 x MACs)": 2 * VGG_MACS}
+
+# Elements kept per sample for the backward pass: the input and every conv, BatchNorm, pool, add and FC
+# output (ReLU runs in place; Flatten is a view; Dropout is not counted).
+VGG_KEPT = (3 * 224 * 224 + VGG_CONV_OUTPUTS + 64 * 112 ** 2 + 128 * 56 ** 2 + 256 * 28 ** 2 + 512 * 14 ** 2
+            + 512 * 7 * 7 + 512 * 7 * 7 + 4096 + 4096 + 1000)                  # 15,262,696
+
+
+def _resnet_kept(stages, bottleneck):
+    kept, side = 3 * 224 * 224 + 2 * 64 * 112 * 112 + 64 * 56 * 56, 56       # input, stem conv + bn, max pool
+    for width, blocks, stride in zip((64, 128, 256, 512), stages, (1, 2, 2, 2)):
+        for block in range(blocks):
+            out = side // (stride if block == 0 else 1)
+            expansion = 4 if bottleneck else 1
+            if bottleneck:   # 1x1 at the input side, 3x3 (stride here), 1x1 to 4 x width; each with a bn
+                kept += 2 * width * side * side + 2 * width * out * out + 2 * 4 * width * out * out
+            else:            # two 3x3 convs, each with a bn
+                kept += 2 * 2 * width * out * out
+            if block == 0 and (stride > 1 or bottleneck):
+                kept += 2 * expansion * width * out * out                    # downsample conv + bn
+            kept += expansion * width * out * out                            # the add
+            side = out
+    return kept + 512 * (4 if bottleneck else 1) + 1000                      # average pool, fc
+
+
+KEPT = {"alexnet_original": 3 * 227 * 227 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 13 * 13
+        + 384 * 13 * 13 * 2 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000,                  # 936,323
+        "alexnet": 3 * 224 * 224 + 64 * 55 * 55 + 64 * 27 * 27 + 192 * 27 * 27 + 192 * 13 * 13
+        + 384 * 13 * 13 + 256 * 13 * 13 * 2 + 256 * 6 * 6 * 2 + 4096 + 4096 + 1000,               # 742,248
+        "vgg16": VGG_KEPT, "resnet18": _resnet_kept((2, 2, 2, 2), False),                          # 6,072,808
+        "resnet50": _resnet_kept((3, 4, 6, 3), True)}                                              # 28,101,608
+# torchvision's published parameter counts; the 2012 AlexNet summed in tests/hand.py
+PARAMS = {"alexnet_original": ALEXNET_PARAMS, "alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512,
+          "resnet50": 25_557_032, "mobilenet_v2": 3_504_872}
+COPIES = {"inference": 1, "sgd": 2, "momentum": 3, "adam": 4}   # weights, gradients, optimizer states
+BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5, "1-bit": 1 / 8}
+GPUS = {"GTX 580": 3e9, "GTX 1080": 8e9, "V100 SXM2": 32e9, "H200 SXM": 141e9}   # NVIDIA's spec pages, GB
+
+
+def _needed(model, dtype, batch, optimizer):
+    return PARAMS[model] * BYTES[dtype] * COPIES[optimizer] + KEPT[model] * batch * BYTES[dtype]
+
+
+def test_the_hand_counts_cover_the_controls():
+    assert set(PUBLISHED_GMACS) == set(MODELS) == set(PARAMS)
+    assert set(BYTES) == set(cl.DTYPE_BYTES) and set(COPIES) == set(cl.OPTIMIZER_STATES)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_macs_view_every_model_gives_the_published_count(model):
+    summary, fig = views.macs_view(model, "thop")
     assert isinstance(fig, Figure)
-    assert f"{cl.tool_total(cl.zoo.MODELS[model](), tool):,}" in summary
+    assert _bold_count(summary) / 1e9 == pytest.approx(PUBLISHED_GMACS[model], abs=0.005)   # 2 decimals
+    assert f"{PARAMS[model]:,} parameters" in summary
+
+
+@pytest.mark.parametrize("tool", cl.TOOL_CONVENTIONS)
+def test_macs_view_every_tool_on_vgg16_by_hand(tool):
+    summary, _ = views.macs_view("vgg16", tool)
+    assert _bold_count(summary) == VGG_TOOLS[tool]
 
 
 def test_macs_view_alexnet_total():
@@ -31,16 +115,28 @@ COMBOS = ([(m, "fp32", "adam") for m in MODELS] + [("resnet18", d, "sgd") for d 
 def test_memory_view_every_model_dtype_optimizer(model, dtype, optimizer):
     summary, fig, table = views.memory_view(model, dtype, 32, optimizer)
     assert isinstance(fig, Figure)
-    needed = cl.training_memory(cl.zoo.MODELS[model](), 32, dtype, optimizer)["total"]
-    assert list(table["needed (GB)"]) == [f"{needed / 1e9:,.3f}"] * 4
-    assert list(table["fits"]) == ["yes" if needed <= c else "no" for c in (3e9, 8e9, 32e9, 141e9)]
-    assert list(table["GPU"]) == ["GTX 580", "GTX 1080", "V100 SXM2", "H200 SXM"]   # no " fp32": memory has no precision
+    assert list(table["GPU"]) == list(GPUS)   # no " fp32": memory has no precision
+    if model not in KEPT:
+        # MobileNetV2's activations are not worked by hand here (a smoke test of the optimizer control):
+        # the optimizer changes only the copies of the weights, 3,504,872 of them
+        sgd = _gigabytes(views.memory_view(model, dtype, 32, "sgd")[0])
+        expected = (COPIES[optimizer] - 2) * 3_504_872 * BYTES[dtype] / 1e9
+        assert _gigabytes(summary) - sgd == pytest.approx(expected, abs=2e-3)
+        return
+    needed = _needed(model, dtype, 32, optimizer)
+    assert _gigabytes(summary) == pytest.approx(needed / 1e9, rel=5e-4)
+    assert [float(v) for v in table["needed (GB)"]] == pytest.approx([needed / 1e9] * 4, abs=5e-4)
+    assert list(table["fits"]) == ["yes" if needed <= c else "no" for c in GPUS.values()]
 
 
 @pytest.mark.parametrize("batch_size", views.BATCH_SIZES)
 def test_memory_view_every_batch(batch_size):
+    # VGG-16, fp32, Adam: 4 x 138,357,544 x 4 B = 2.214 GB fixed, 15,262,696 x 4 B = 61.05 MB a sample
     summary, fig, table = views.memory_view("vgg16", "fp32", batch_size, "adam")
     assert f"batch {batch_size}" in summary
+    assert _gigabytes(summary) == pytest.approx(_needed("vgg16", "fp32", batch_size, "adam") / 1e9, rel=5e-4)
+    largest = [int((c - 138_357_544 * 16) // (VGG_KEPT * 4)) for c in GPUS.values()]   # 12, 94, 487, 2,273
+    assert [int(v.replace(",", "")) for v in table["largest batch that fits"]] == largest
 
 
 @pytest.mark.parametrize("call", [
