@@ -5,6 +5,7 @@ of one output pixel of an all-ones convolution is 1 exactly on its window) and a
 brute-force enumeration; the views are called across the whole range of every control.
 """
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ def test_conv_explorer_text_on_the_whole_grid(in_size):
             with pytest.raises(ValueError, match="kernel_size"):
                 views.conv_explorer_text(I, K, S, P, 0, 0)
             continue
-        out = cl.conv_output_size(I, K, S, P)
+        out = (I - K + 2 * P) // S + 1   # floor, as PyTorch
         for pixel in (0, out - 1, views.MAX_SIZE - 1):
             text, row, col = views.conv_explorer_text(I, K, S, P, pixel, 0)
             assert f"({I} - {K} + 2\\*{P})/{S} + 1 = {(I - K + 2 * P) / S + 1:.4g}" in text
@@ -107,12 +108,32 @@ def test_conv_explorer_view_across_every_control(key, value):
     text, fig = views.conv_explorer_view(**args)
     assert isinstance(fig, Figure)
     assert text == views.conv_explorer_text(**args)[0]
+    I, K, S, P = args["in_size"], args["kernel_size"], args["stride"], args["padding"]
+    out = (I - K + 2 * P) // S + 1
+    assert f"O = {out}**" in text
+    row = min(args["out_row"], out - 1)                          # the slider is clipped to the output
+    assert f"sees input rows {row * S - P}..{row * S - P + K - 1}" in text
+
+
+@pytest.mark.parametrize("I, K, S, P, shown", [
+    (227, 11, 4, 0, "O = (I - K + 2P)/S + 1 = (227 - 11 + 2\\*0)/4 + 1 = 55**"),   # AlexNet's conv1
+    (224, 11, 4, 2, "= 55.25**"),                                              # torchvision's conv1: 55.25 -> 55
+    (224, 11, 4, 0, "= 54.25**"),                                              # the paper's 224 does not tile
+    (8, 3, 2, 1, "= 4.5**"),
+    (13, 3, 1, 1, "= 13**"),                                                   # 3x3, padding 1 keeps the size
+])
+def test_conv_explorer_text_states_hand_worked_sizes(I, K, S, P, shown):
+    text = views.conv_explorer_text(I, K, S, P, 0, 0)[0]
+    assert shown in text
+    assert f"O = {(I - K + 2 * P) // S + 1}**" in text
 
 
 @pytest.mark.parametrize("args", [(1, 1, 1, 0, 0, 0), (32, 11, 1, 5, 31, 31), (32, 1, 6, 0, 31, 0), (2, 11, 6, 5, 0, 31)])
 def test_conv_explorer_view_at_the_corners(args):
     text, fig = views.conv_explorer_view(*args)
     assert isinstance(fig, Figure)
+    I, K, S, P = args[:4]
+    assert f"O = {(I - K + 2 * P) // S + 1}**" in text
 
 
 @pytest.mark.parametrize("I, K, P", [(1, 3, 0), (2, 3, 0), (8, 11, 1), (3, 11, 2), (1, 11, 4)])
@@ -160,12 +181,28 @@ def test_shape_walk_plot_labels_every_alexnet_shape():
 
 
 # --- notebook 00's widgets ----------------------------------------------------------------------
-@pytest.mark.parametrize("unit", list(cl.BYTE_UNITS))
+# SI prefixes are powers of 10, IEC binary prefixes powers of 2^10 (IEC 80000-13)
+UNIT_BYTES = {"B": 1, "kB": 10 ** 3, "MB": 10 ** 6, "GB": 10 ** 9, "TB": 10 ** 12,
+              "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40}
+
+
+def test_the_converter_offers_every_unit():
+    assert list(cl.BYTE_UNITS) == list(UNIT_BYTES)
+
+
+@pytest.mark.parametrize("unit", list(UNIT_BYTES))
 @pytest.mark.parametrize("value", [0, 1, 1.5, 1e12])
 def test_unit_converter_view(value, unit):
     text, table = views.unit_converter_view(value, unit)
-    assert isinstance(table, pd.DataFrame) and list(table["unit"]) == list(cl.BYTE_UNITS)
+    assert isinstance(table, pd.DataFrame) and list(table["unit"]) == list(UNIT_BYTES)
     assert f"{value:g} {unit}" in text
+    shown = int(re.search(r"= ([\d,]+) bytes?\b", text).group(1).replace(",", ""))
+    assert shown == round(value * UNIT_BYTES[unit])              # 1.5 B shows as 2 whole bytes
+    rows = table.set_index("unit")
+    for other, size in UNIT_BYTES.items():
+        assert int(rows.loc[other, "bytes per unit"].replace(",", "")) == size
+        assert float(rows.loc[other, "value"].replace(",", "")) == pytest.approx(value * UNIT_BYTES[unit] / size,
+                                                                                 rel=1e-5)
 
 
 def test_unit_converter_view_hand_worked():
