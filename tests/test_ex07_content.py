@@ -16,8 +16,9 @@ QUESTIONS = ex07.QUESTIONS
 IDS = [q.name for q in QUESTIONS]
 
 
-# Naming, example_right/example_wrong and blank answers are checked for every exercise
-# module in tests/test_checks_core.py; this file checks what is particular to these questions.
+# Naming, example_wrong and blank answers are checked for every exercise module in
+# tests/test_checks_core.py (example_right there too, only as a smoke test: it is the expected value
+# fed back); this file gives each question an independent answer and checks what is particular to it.
 
 
 def _input_side(out_tile, layers):     # written independently of course_lib
