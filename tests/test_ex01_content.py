@@ -80,9 +80,9 @@ def test_the_blank_function_of_the_exercise_is_not_attempted():
 
 
 @pytest.mark.parametrize("q, answer, says", [
-    (ex01.q3, 290_440, "typo"),                     # the seed's 290,440
+    (ex01.q3, 290_440, "typo"),                     # "深度学习的最大短板原来是它!" (Huashang Daily, 4 Nov 2019): "55X55X96=290,440"
     (ex01.q3, 4 * 290_400, "bytes"),                # fp32 bytes instead of elements
-    (ex01.q5, 27 * 27 * 256, "27X27X256"),          # the seed's conv4/conv5 shape
+    (ex01.q5, 27 * 27 * 256, "27X27X256"),          # "大數據、AI和存儲芯片的未來" (SSDFans, 2019): "第4和5 卷積變成:27X27X256"
     (ex01.q5, 13 * 13 * 384, "conv4"),
     (ex01.q1, 54, "224"),
     (ex01.q8, 6, "floor"),

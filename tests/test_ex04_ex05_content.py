@@ -67,7 +67,7 @@ HAND_WORKED = [
     (ex04.q3, 55 * 55 * 96 * 2 / CONV1_S / 1e9, 1e-9),                  # 580,800 B / 1.7569 us = 330.6 GB/s
     (ex04.q4, math.ceil((3 * 227 * 227 + 34_944 + 55 * 55 * 96) * 4 / CONV1_S / 19.2e9), 0),
                                 # 1,919,724 B / 1.7569 us = 1,092.7 GB/s over DDR4-2400's 2400 MT/s x 8 B = 56.9 -> 57
-    (ex04.q5, 34_944 * 4 / CONV1_S / 1e9, 1e-9),                        # 79.56 GB/s, not the seed's 79.34
+    (ex04.q5, 34_944 * 4 / CONV1_S / 1e9, 1e-9),                        # 79.56 GB/s, not the 79.34 of "深度学习的最大短板原来是它!" (Huashang Daily, 4 Nov 2019)
     (ex04.q6, "b", None),       # NVIDIA V100 datasheet: fp32 15.7 TFLOP/s, tensor (fp16) 125 TFLOP/s
     (ex04.q7, (55 * 55 * 96 + 27 * 27 * 96) * 4 / HBM2 * 1e6, 1e-9),    # 1,441,536 B / 900 GB/s = 1.6017 us
     (ex04.q8, "c", None),       # GTX 580 (2010) 1.581 TFLOP/s, 192.4 GB/s -> H200 (2023) 67 TFLOP/s fp32,
@@ -101,8 +101,8 @@ def test_hand_worked_reasons_of_the_choice_questions():
 
 
 @pytest.mark.parametrize("function, case, expected", [
-    (ex04.q2.reference, (154_587, 4, 105_415_200, 120e12), 351.95),   # conv1's input: the seed's 351.9 GB/s
-    (ex04.q2.reference, (290_400, 4, 105_415_200, 120e12), 661.16),   # conv1's output: the seed's 661.16
+    (ex04.q2.reference, (154_587, 4, 105_415_200, 120e12), 351.95),   # conv1's input: the same article's 351.9 GB/s
+    (ex04.q2.reference, (290_400, 4, 105_415_200, 120e12), 661.16),   # conv1's output: the article's 661.16
     (ex04.q2.reference, (1_000, 1, 500, 1e12), 1000.0),               # 1,000 B in 1 ns = 1e12 B/s
     (ex04.q2.reference, (0, 4, 10, 1e9), 0.0),
     (ex05.q2.reference, (8.873e12, 320e9, 0.25), 80e9),               # 320e9 x 0.25

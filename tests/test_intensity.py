@@ -59,7 +59,7 @@ def test_kernel_flops_match_pytorch_flop_counter(n):
 @pytest.mark.parametrize("elements, expected_gbps", [
     (227 * 227 * 3, 351.9),   # "深度学习的最大短板原来是它!" (Huashang Daily, hsw.cn, 4 Nov 2019): "351.9B/s"
     (55 * 55 * 96, 661.16),   # the same article: "661.16GB/s"
-    (34_944, 79.6),           # weights: the seed's 79.34 is an arithmetic slip
+    (34_944, 79.6),           # weights: the article's 79.34 is an arithmetic slip
 ])
 def test_bandwidth_to_keep_up_conv1_on_120_tflops(elements, expected_gbps):
     got = cl.bandwidth_to_keep_up(elements * 4, 105_415_200, 120e12) / 1e9

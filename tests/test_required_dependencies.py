@@ -67,3 +67,24 @@ def test_without_requirements_it_skips_and_the_summary_says_why(tmp_path):
     assert "skipped checks: 2 tests, because:" in result.stdout
     assert "1 x not written yet" in result.stdout
     assert "1 x could not import 'no_such_package_for_course_tests'" in result.stdout
+
+
+@pytest.mark.parametrize("ci, profile", [("true", "ci"), ("", "dev")])
+def test_ci_loads_the_derandomized_hypothesis_profile(tmp_path, ci, profile):
+    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
+    (tmp_path / "test_it.py").write_text(textwrap.dedent("""
+        from hypothesis import settings
+
+        def test_profile():
+            current = settings()
+            assert current.deadline is None
+            print("derandomize", current.derandomize)
+    """))
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE")}
+    if ci:
+        env["CI"] = ci
+    result = subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", str(tmp_path)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    assert f"hypothesis profile: {profile}" in result.stdout
+    assert f"derandomize {profile == 'ci'}" in result.stdout

@@ -46,7 +46,8 @@ def test_ridge_points_of_course_section_7(name, ridge, rel):
     assert cl.ridge_point(name) == pytest.approx(ridge, rel=rel)
 
 
-def test_gtx1080_ridge_is_not_the_seeds_28():
+def test_gtx1080_ridge_is_not_the_blogs_28():
+    # a blog post on BDTC 2017 (13 Dec 2017): "8TFLOPS/320GB/s约等于28"; NVIDIA's spec page gives 8.873 TFLOPS
     assert cl.ridge_point("GTX 1080") == pytest.approx(27.7, abs=0.05)
     assert cl.ridge_point(cl.Device("seed", 8.8e12, 320e9)) == pytest.approx(27.5)
 
@@ -124,7 +125,7 @@ def test_layer_time_is_two_macs_over_peak():
 
 
 # Bytes moved are what a layer reads (input + weights) plus what it writes (output); each
-# figure below is worked by hand for the 2012 AlexNet in fp32 on the seeds' 120 TFLOP/s chip
+# figure below is worked by hand for the 2012 AlexNet in fp32 on the 120 TFLOP/s chip of "深度学习的最大短板原来是它!" (Huashang Daily, 4 Nov 2019)
 # (the catalog's "120 TFLOP/s example": 120e12 FLOP/s, 900e9 B/s).
 CONV1_BYTES = (3 * 227 * 227 + 34_944 + 96 * 55 * 55) * 4   # input 154,587 + weights 34,944 + output 290,400 elements
 POOL1_BYTES = (96 * 55 * 55 + 96 * 27 * 27) * 4            # reads 290,400, writes 69,984 elements

@@ -105,7 +105,7 @@ def test_bad_input_names_the_parameter(call, parameter):
         call()
 
 
-# The terms notebook 00 promises, with the Chinese of the seeds.
+# The terms notebook 00 promises, with the Chinese that Chinese-language articles on the subject use.
 @pytest.mark.parametrize("english, chinese", [
     ("convolution", "卷积"), ("stride", "步长"), ("padding", "填充"), ("fully connected", "全连接"),
     ("parameters", "参数"), ("bandwidth", "带宽"), ("compute", "算力"), ("pooling", "池化"),
