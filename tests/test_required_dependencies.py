@@ -33,10 +33,12 @@ def test_course_require_is_a_comma_or_space_list():
     assert required_dependencies("") == []
 
 
-def _run(tmp_path, require):
+def _run(tmp_path, require, ci):
+    """pytest on three small tests, with this project's conftest.py, COURSE_REQUIRE and CI as given."""
     (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
     (tmp_path / "test_it.py").write_text(textwrap.dedent("""
         import pytest
+        from hypothesis import settings
 
         def test_needs_a_package():
             pytest.importorskip("no_such_package_for_course_tests")
@@ -45,46 +47,30 @@ def _run(tmp_path, require):
         def test_other():
             pass
 
-        def test_runs():
-            assert 2 * 3 == 6
+        def test_runs_with_the_profile():
+            print("deadline", settings().deadline, "derandomize", settings().derandomize)
     """))
-    env = {**os.environ, "COURSE_REQUIRE": require}
-    env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE", "PYTEST_ADDOPTS")}
+    env.update(COURSE_REQUIRE=require, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")   # no plugins: a quick start
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", str(tmp_path)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_a_required_dependency_that_is_missing_fails_the_run(tmp_path):
-    result = _run(tmp_path, "torch,no_such_package_for_course_tests")
+def test_in_ci_a_required_dependency_that_is_missing_fails_the_run(tmp_path):
+    result = _run(tmp_path, "torch,no_such_package_for_course_tests", ci=True)
     assert result.returncode == 1, result.stdout
     assert "1 failed, 1 passed, 1 skipped" in result.stdout
     assert "COURSE_REQUIRE lists 'no_such_package_for_course_tests'" in result.stdout
+    # CI=true: the derandomized Hypothesis profile, no per-example deadline
+    assert "hypothesis profile: ci" in result.stdout and "deadline None derandomize True" in result.stdout
 
 
-def test_without_requirements_it_skips_and_the_summary_says_why(tmp_path):
-    result = _run(tmp_path, "")
+def test_on_a_laptop_it_skips_and_the_summary_says_why(tmp_path):
+    result = _run(tmp_path, "", ci=False)
     assert result.returncode == 0, result.stdout
     assert "skipped checks: 2 tests, because:" in result.stdout
     assert "1 x not written yet" in result.stdout
     assert "1 x could not import 'no_such_package_for_course_tests'" in result.stdout
-
-
-@pytest.mark.parametrize("ci, profile", [("true", "ci"), ("", "dev")])
-def test_ci_loads_the_derandomized_hypothesis_profile(tmp_path, ci, profile):
-    (tmp_path / "conftest.py").write_text((ROOT / "conftest.py").read_text())
-    (tmp_path / "test_it.py").write_text(textwrap.dedent("""
-        from hypothesis import settings
-
-        def test_profile():
-            current = settings()
-            assert current.deadline is None
-            print("derandomize", current.derandomize)
-    """))
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "HYPOTHESIS_PROFILE")}
-    if ci:
-        env["CI"] = ci
-    result = subprocess.run([sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", str(tmp_path)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout
-    assert f"hypothesis profile: {profile}" in result.stdout
-    assert f"derandomize {profile == 'ci'}" in result.stdout
+    assert "hypothesis profile: dev" in result.stdout and "deadline None" in result.stdout
