@@ -54,7 +54,10 @@ __all__ = [
     "interconnects", "get_interconnect", "board_power", "board_power_watts", "training_device",
     "ring_allreduce_bytes", "allreduce_time_s", "data_parallel_step",
     "zero_memory", "recompute_activation_share", "training_memory_at_scale",
+    "TRAINING_MODELS", "training_model", "training_run", "scaling_table", "published_figures",
 ]
+
+DAY_S = 86_400   # seconds in a day
 
 # forward (1) + gradient wrt inputs (1) + gradient wrt weights (1), in forward passes
 TRAINING_FACTOR = 3
@@ -421,3 +424,106 @@ def training_memory_at_scale(network: Network, batch_per_device: int = 32, n_dev
     parts["activations"] = activations * (recompute_activation_share(network) if recompute else 1)
     parts["total"] = sum(parts.values())
     return parts
+
+
+# --------------------------------------------------------------------------- whole runs --------
+
+# The models notebook 09's widget offers: the zoo CNNs (per image) and transformers (per token).
+TRAINING_MODELS = ("alexnet_original", "alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2",
+                   "GPT-2 small", "Llama-2-7B", "Llama-2-13B", "Llama-2-70B", "GPT-3 175B")
+_EXTRA_TRANSFORMERS = {c.name: c for c in (GPT3_175B, LLAMA2_13B, LLAMA2_70B)}
+
+
+@lru_cache(maxsize=32)
+def training_model(name: str) -> dict:
+    """Training FLOPs per example and parameters of a model by name (``TRAINING_MODELS``).
+
+    A zoo CNN: 3 x its forward FLOPs per image. A transformer: 6 x its parameters per
+    token (Kaplan's rule, attention left out).
+    """
+    from . import zoo
+
+    check_choice("model", name, TRAINING_MODELS)
+    if name in zoo.MODELS:
+        network = zoo.MODELS[name]()
+        return {"model": name, "flops_per_example": training_flops_per_example(network)["rule_flops"],
+                "params": int(analyze(network)["params"].sum()), "example": "image"}
+    config = _EXTRA_TRANSFORMERS.get(name) or get_transformer(name)
+    params = transformer_param_count(config)
+    return {"model": name, "flops_per_example": 6 * params, "params": params, "example": "token"}
+
+
+def training_run(flops_per_example: float, examples: float, params: float, device, n_devices: int = 1,
+                 mfu: float = 0.4, link="NVLink 4 (H100)", batch_per_device: int = 1,
+                 gradient_bytes_per_param: float = 2) -> dict:
+    """A whole data-parallel run: total FLOPs, steps, days, device-hours and energy (notebook 09's widget).
+
+    ``examples`` images (or tokens) seen in all, ``batch_per_device`` per step on each of
+    ``n_devices``. Days at the MFU (``days``), and with each step's all-reduce added when it
+    is not hidden behind compute (``days_serial``). Energy at the device's board power
+    (``kwh``; None when the catalog has no power for it).
+    """
+    total_examples = _positive("examples", examples)
+    n = check_int("n_devices", n_devices, 1)
+    batch = check_int("batch_per_device", batch_per_device, 1)
+    if total_examples < n * batch:
+        raise ValueError(f"examples={total_examples:,.0f} is less than one step of {n} devices x {batch} "
+                         f"examples; raise examples or lower the batch")
+    step = data_parallel_step(flops_per_example, batch, params, n, device, link, mfu, gradient_bytes_per_param)
+    steps = total_examples / (n * batch)
+    seconds = steps * step["compute_s"]
+    seconds_serial = steps * step["serial_s"]
+    device_hours = seconds * n / 3600
+    try:
+        kwh = energy_kwh(device_hours, device)
+    except ValueError:
+        kwh = None
+    return {"total_flops": flops_per_example * total_examples, "steps": steps, "seconds": seconds,
+            "days": seconds / DAY_S, "days_serial": seconds_serial / DAY_S, "device_hours": device_hours,
+            "kwh": kwh, **{f"step_{k}": v for k, v in step.items()}}
+
+
+
+def scaling_table(flops_per_example: float, examples: float, params: float, device, device_counts=(1, 8, 64, 512),
+                  mfu: float = 0.4, link="NVLink 4 (H100)", batch_per_device: int = 1,
+                  gradient_bytes_per_param: float = 2) -> pd.DataFrame:
+    """``training_run`` for each number of devices: days with and without the all-reduce (one row each)."""
+    rows = []
+    for n in device_counts:
+        run = training_run(flops_per_example, examples, params, device, n, mfu, link, batch_per_device,
+                           gradient_bytes_per_param)
+        rows.append({"n_devices": n, "days": run["days"], "days_serial": run["days_serial"],
+                     "bound": run["step_bound"], "device_hours": run["device_hours"]})
+    table = pd.DataFrame(rows)
+    table.attrs.update(device=training_device(device).name, link=link, mfu=mfu, batch_per_device=batch_per_device)
+    return table
+
+
+def published_figures() -> pd.DataFrame:
+    """Each published figure notebook 09 checks, its source, and what the course computes for it."""
+    alexnet = training_flops_per_example(__import__("course_lib").zoo.alexnet_original())["rule_flops"] * 1.2e6 * 90
+    at_peak = training_time_s(alexnet, "GTX 580", 2) / DAY_S
+    gpt3 = transformer_training_flops(transformer_param_count(GPT3_175B), 300e9)
+    palm = mfu_from_throughput(238.3e3, transformer_training_flops(540.35e9, 1, *PALM_540B_ATTENTION), 6144,
+                               "TPU v4")
+    llama_kwh = sum(energy_kwh(h, w) for h, w in ((184_320, 400), (368_640, 400), (1_038_336, 350),
+                                                   (1_720_320, 400)))
+    rows = [
+        ("AlexNet: 5-6 days on two GTX 580s (90 epochs, 1.2 M images)", "Krizhevsky et al. 2012, section 5",
+         "5-6 days", f"{at_peak:.2f} days at the fp32 peak: {at_peak / 6:.0%}-{at_peak / 5:.0%} utilization"),
+        ("GPT-3 175B parameters", "Brown et al. 2020, Table D.1", "174,600 M",
+         f"{transformer_param_count(GPT3_175B) / 1e6:,.0f} M"),
+        ("GPT-3 training compute", "Brown et al. 2020, Table D.1", "3.14e23 FLOPs", f"{gpt3:.3g} FLOPs (6ND)"),
+        ("Llama 2 7B: 184,320 A100 GPU-hours (2.0 T tokens)", "Touvron et al. 2023, Tables 1 and 2", "-",
+         f"MFU {mfu_from_device_hours(6 * transformer_param_count('Llama-2-7B') * 2e12, 184_320, 312e12):.1%}"),
+        ("Llama 2 70B: 1,720,320 A100 GPU-hours", "Touvron et al. 2023, Table 2", "-",
+         f"MFU {mfu_from_device_hours(6 * transformer_param_count(LLAMA2_70B) * 2e12, 1_720_320, 312e12):.1%}"),
+        ("Llama 2 pretraining emissions: 539 tCO2eq", "Touvron et al. 2023, Table 2", "539.00 t",
+         f"{llama_kwh:,.0f} kWh at the table's power caps: 539 t means {539e3 / llama_kwh:.4f} kg CO2/kWh"),
+        ("PaLM 540B MFU", "Chowdhery et al. 2022, Table 3", "46.2%", f"{palm:.1%}"),
+        ("Chinchilla: 70 B parameters, 1.4 T tokens", "Hoffmann et al. 2022", "~20 tokens/parameter",
+         f"{tokens_per_parameter(1.4e12, 70e9):.0f}"),
+        ("ZeRO: 7.5 B params, 64 GPUs", "Rajbhandari et al. 2020, Figure 1", "120 / 31.4 / 16.6 / 1.9 GB",
+         " / ".join(f"{zero_memory(7.5e9, 64, s)['total'] / 1e9:.1f}" for s in ZERO_STAGES) + " GB"),
+    ]
+    return pd.DataFrame(rows, columns=["figure", "source", "published", "the course computes"])
