@@ -514,10 +514,12 @@ def published_figures() -> pd.DataFrame:
         ("GPT-3 175B parameters", "Brown et al. 2020, Table D.1", "174,600 M",
          f"{transformer_param_count(GPT3_175B) / 1e6:,.0f} M"),
         ("GPT-3 training compute", "Brown et al. 2020, Table D.1", "3.14e23 FLOPs", f"{gpt3:.3g} FLOPs (6ND)"),
-        ("Llama 2 7B: 184,320 A100 GPU-hours (2.0 T tokens)", "Touvron et al. 2023, Tables 1 and 2", "-",
-         f"MFU {mfu_from_device_hours(6 * transformer_param_count('Llama-2-7B') * 2e12, 184_320, 312e12):.1%}"),
-        ("Llama 2 70B: 1,720,320 A100 GPU-hours", "Touvron et al. 2023, Table 2", "-",
-         f"MFU {mfu_from_device_hours(6 * transformer_param_count(LLAMA2_70B) * 2e12, 1_720_320, 312e12):.1%}"),
+        ("Llama 2 7B on 2.0 T tokens: A100-80GB GPU-hours", "Touvron et al. 2023, Tables 1 and 2", "184,320",
+         f"MFU {mfu_from_device_hours(6 * transformer_param_count('Llama-2-7B') * 2e12, 184_320, 312e12):.1%}"
+         " (6ND at 312 TFLOP/s bf16)"),
+        ("Llama 2 70B on 2.0 T tokens: A100-80GB GPU-hours", "Touvron et al. 2023, Tables 1 and 2", "1,720,320",
+         f"MFU {mfu_from_device_hours(6 * transformer_param_count(LLAMA2_70B) * 2e12, 1_720_320, 312e12):.1%}"
+         " (6ND at 312 TFLOP/s bf16)"),
         ("Llama 2 pretraining emissions: 539 tCO2eq", "Touvron et al. 2023, Table 2", "539.00 t",
          f"{llama_kwh:,.0f} kWh at the table's power caps: 539 t means {539e3 / llama_kwh:.4f} kg CO2/kWh"),
         ("PaLM 540B MFU", "Chowdhery et al. 2022, Table 3", "46.2%", f"{palm:.1%}"),

@@ -43,6 +43,6 @@ def step_time_plot(steps, width: float = 6.5, height: float = 2.8):
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("time of one step (ms)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center right")
     ax.grid(True, axis="x", alpha=0.3)
     return fig
