@@ -150,7 +150,10 @@ class LabServer:
         self.state_dir = Path(state_dir)
         self.workdir = self.state_dir / "course"
         self.notebooks = Path(notebooks)
-        self.config = config or {}
+        # a server left behind by a crashed test run shuts itself down after 10 idle minutes
+        self.config = {"ServerApp": {"shutdown_no_activity_timeout": 600}}
+        for section, values in (config or {}).items():
+            self.config[section] = {**self.config.get(section, {}), **values}
         self.settings = settings or {}
         self.venv = Path(venv or sys.prefix)
         self.log_path = self.state_dir / "make-lab.log"
