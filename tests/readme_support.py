@@ -123,6 +123,23 @@ def make_commands(*targets: str, cwd: Path = REPO, env: dict | None = None,
     return [shlex.split(line) for line in out.splitlines() if line.strip()]
 
 
+def normalised_make_commands() -> list[list[str]]:
+    """``make -n -B setup lab test`` on a fresh clone, as typed by a learner whose .venv is active.
+
+    ``.venv/bin/`` is dropped (the activated venv puts it first on PATH), and so are make's own
+    bookkeeping (``touch`` of its stamp file, an ``echo``) and the two options ``make lab``
+    adds only on some machines (``--allow-root`` as root, ``--no-browser`` without a display),
+    which the README's prose names instead.
+    """
+    commands = []
+    for argv in make_commands("setup", "lab", "test", "VENV=.venv", "PYTHON=python3", env={}):
+        if argv[0] in ("echo", "touch"):
+            continue
+        argv = [argv[0].removeprefix(".venv/bin/"), *argv[1:]]
+        commands.append([a for a in argv if a not in ("--allow-root", "--no-browser")])
+    return commands
+
+
 def clean_env(extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
     env.update(extra or {})

@@ -45,7 +45,9 @@ from pathlib import Path
 
 import pytest
 
-from readme_support import REPO, LabServer, make_commands, readme_blocks, readme_lab_command
+from readme_support import (
+    REPO, LabServer, make_commands, normalised_make_commands, readme_blocks, readme_lab_command,
+)
 
 WELCOME = "notebooks/00_welcome.ipynb"
 # jupyter_server's default port (jupyter_server.DEFAULT_JUPYTER_SERVER_PORT) when JUPYTER_PORT
@@ -61,6 +63,9 @@ def default_port_taken():
     """Hold 127.0.0.1:8888 (JupyterLab's first choice) while the server starts; if another
     program already holds it, it is taken all the same."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # as servers do (JupyterLab too): a closed connection still in TIME_WAIT does not block the
+    # bind, so EADDRINUSE below means a live listener holds the port
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         try:
             sock.bind(("127.0.0.1", DEFAULT_PORT))
@@ -188,23 +193,12 @@ def test_make_lab_allows_root_only_for_root():
 
 # ---------------------------------------------------------------- the other blocks -----------
 
-def _normalised_make_commands() -> list[list[str]]:
-    """``make -n -B setup lab test`` on a fresh clone, as a learner with .venv activated types it."""
-    commands = []
-    for argv in make_commands("setup", "lab", "test", "VENV=.venv", "PYTHON=python3", env={}):
-        if argv[0] in ("echo", "touch", "@echo"):   # a message, and make's own stamp file
-            continue
-        argv = [argv[0].removeprefix(".venv/bin/"), *argv[1:]]
-        commands.append([a for a in argv if a not in ("--allow-root", "--no-browser")])
-    return commands
-
-
 def test_plain_pip_block_is_what_make_runs():
     (block,) = _blocks("Without make", "plain pip")
     readme = block.argvs()
     assert readme[1][:1] == ["source"] and readme[1][1] == ".venv/bin/activate", readme[1]
     readme = [readme[0]] + readme[2:]
-    assert readme == _normalised_make_commands()
+    assert readme == normalised_make_commands()
 
 
 def test_readme_prose_names_the_conditional_lab_options():
