@@ -17,6 +17,13 @@ except ImportError:  # Python 3.10 (the course's floor): the same parser, as ven
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# conda-forge's name for a package -> its PyPI name, where they differ
+# (https://anaconda.org/conda-forge/playwright-python: "Python version of the Playwright
+# testing and automation library"; conda's "playwright" is in the microsoft channel, which
+# environment.yml does not list)
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
+
+
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ ;\[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
@@ -39,12 +46,20 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     project = _project()
     pip_side = _floors(project["dependencies"] + project["optional-dependencies"]["test"])
     environment = _environment()
-    conda_side = _floors(d for d in environment["dependencies"] if isinstance(d, str))
+    conda_side = {CONDA_TO_PYPI.get(name, name): floor for name, floor in
+                  _floors(d for d in environment["dependencies"] if isinstance(d, str)).items()}
     assert {"python", "pip"} <= conda_side.keys()
     del conda_side["python"], conda_side["pip"]
     assert conda_side.keys() == pip_side.keys()
     # and the same version floors: a conda learner gets no older library than a pip one
     assert conda_side == pip_side
+
+
+def test_environment_yml_uses_conda_forge_names_from_conda_forge_only():
+    environment = _environment()
+    assert environment["channels"] == ["conda-forge"]
+    names = {_name(d) for d in environment["dependencies"] if isinstance(d, str)}
+    assert not names & set(CONDA_TO_PYPI.values()), "use conda-forge's name (CONDA_TO_PYPI), not PyPI's"
 
 
 def test_environment_yml_installs_the_course_itself():
