@@ -286,13 +286,14 @@ class LabServer:
         return status, json.loads(body)
 
     def shutdown_kernels(self) -> None:
-        """Delete every session (and its kernel), so one notebook's kernel does not outlive its test."""
-        try:
-            for session in self.get_json("api/sessions")[1]:
-                request = urllib.request.Request(self.api_url(f"api/sessions/{session['id']}"), method="DELETE")
-                urllib.request.urlopen(request, timeout=10).close()
-        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError, KeyError):
-            pass
+        """Delete every session and kernel, so one notebook's kernel does not outlive its test."""
+        for listing, item in (("api/sessions", "api/sessions/{id}"), ("api/kernels", "api/kernels/{id}")):
+            try:
+                for entry in self.get_json(listing)[1]:
+                    request = urllib.request.Request(self.api_url(item.format(id=entry["id"])), method="DELETE")
+                    urllib.request.urlopen(request, timeout=10).close()
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError, KeyError):
+                pass
 
     # -- stop
     def stop(self) -> None:

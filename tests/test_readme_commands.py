@@ -38,6 +38,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -147,6 +148,58 @@ def test_make_lab_ran_without_a_display_and_as_this_user(make_lab):
     log = make_lab.log(tail=10**6)
     assert "Running as root is not recommended" not in log
     assert "No web browser found" not in log  # NO_BROWSER=1: it did not try
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Pids whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if text.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc (Linux)")
+def test_stop_ends_make_jupyterlab_and_its_kernels(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed: the README's first route needs it")
+    server = LabServer(tmp_path)
+    try:
+        server.start()
+        request = urllib.request.Request(server.api_url("api/kernels"), data=b"{}", method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            kernel_id = json.load(reply)["id"]
+        # the kernel runs with its connection file from the private runtime folder
+        deadline = time.monotonic() + 30
+        while not _processes_mentioning(f"kernel-{kernel_id}") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        alive = {"make": [server.process.pid], "jupyterlab": [int(server.info["pid"])],
+                 "kernel": _processes_mentioning(f"kernel-{kernel_id}")}
+        assert all(alive.values()), alive
+    finally:
+        server.stop()
+    deadline = time.monotonic() + 15  # an orphaned kernel notices its parent is gone within ~1 s
+    left = alive
+    while time.monotonic() < deadline:
+        left = {name: [pid for pid in pids if _is_running(pid)] for name, pids in alive.items()}
+        if not any(left.values()):
+            break
+        time.sleep(0.2)
+    assert not any(left.values()), f"still running after stop(): {left}"
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(server.api_url("api/status"), timeout=5)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its exit status waits to be read
 
 
 # ---------------------------------------------------------------- make lab's options ---------
