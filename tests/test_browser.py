@@ -1,13 +1,15 @@
 """JupyterLab renders the lesson widgets and they respond (headless Chromium, through Playwright).
 
 For each lesson notebook: open it in a real JupyterLab, started with the README's own
-``make lab`` (see ``readme_support.py``), Run > Run All Cells, wait for every cell, then check that no cell failed and no widget failed to display, that every
-widget view rendered, and that moving a slider or a dropdown changes what the widget
-shows. One JupyterLab server and one browser serve all notebooks; a screenshot of each
-is saved under ``tests/_artifacts/browser/``.
+``make lab`` (see ``readme_support.py``: JupyterLab picks its port, the test reads it back),
+Run > Run All Cells, wait for every cell, then check that no cell failed and no widget
+failed to display, that every widget view rendered, and that moving a slider or a dropdown
+changes what the widget shows. One JupyterLab server and one browser serve all notebooks;
+a screenshot of each is saved under ``tests/_artifacts/browser/``.
 
 Run it alone with ``python -m pytest -m browser``. Needs Debian's Chromium
-(``apt-get install chromium``) and the ``playwright`` Python package; skipped without them.
+(``apt-get install chromium``), the ``playwright`` Python package and ``make``; skipped,
+saying which is missing, without them.
 """
 from __future__ import annotations
 
