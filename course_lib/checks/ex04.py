@@ -121,9 +121,11 @@ q8 = ChoiceQuestion(
     explanations={"a": "Look again at the growth columns: bandwidth grew least.",
                   "b": "The growth columns differ: compute grew faster.",
                   "d": "Everything grew, by an order of magnitude or more: look at the growth columns.",
-                  "c": f"Right: from the GTX 580 to the H200, fp32 peak grew {_wall['fp32_growth']:.0f} x, "
-                       f"bandwidth {_wall['bandwidth_growth']:.0f} x, the top tensor-core peak "
-                       f"{_wall['top_growth']:,.0f} x (cl.memory_wall())."},
+                  "c": f"Right: from the GTX 580 to the H200 the fp32 peak grew {_wall['fp32_growth']:.0f} x and "
+                       f"bandwidth {_wall['bandwidth_growth']:.0f} x (cl.memory_wall()); from the V100 on, the "
+                       f"16-bit tensor-core peak grew {_wall['tensor16_growth']:.1f} x against bandwidth's "
+                       f"{_wall['bandwidth_growth_tensor16']:.1f} x, and its ridge sits at "
+                       f"{_wall['tensor16_ridge']:,.0f} FLOP/byte on the H200."},
     hint_text="Look at cl.memory_wall(): compare the growth columns and the ridge columns.",
     solution_text="c: see cl.memory_wall() and cl.plots.memory_wall_plot.",
     example_wrong="a",
