@@ -10,7 +10,7 @@ import importlib
 
 from .formulas import conv_output_size, pool_output_size
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, LayerCost, Linear,
-                     MaxPool2d, ReLU, ReLU6, Residual)
+                     LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual)
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline

@@ -50,9 +50,10 @@ def test_alexnet_weights_are_243_9_MB():
 
 
 # AlexNet (2012) feature maps, from the shapes of notebook 01 (COURSE.md row 01):
-# the input, conv1, pool1, conv2, pool2, conv3, conv4, conv5, pool3, fc1, fc2, fc3.
-ALEXNET_KEPT = (3 * 227 * 227 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 13 * 13 + 384 * 13 * 13
-                + 384 * 13 * 13 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000)
+# the input, conv1, lrn1, pool1, conv2, lrn2, pool2, conv3, conv4, conv5, pool3, fc1, fc2, fc3
+# (the paper's two local response normalizations, section 3.3, store 96*55*55 + 256*27*27 = 477,024 more).
+ALEXNET_KEPT = (3 * 227 * 227 + 96 * 55 * 55 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 27 * 27
+                + 256 * 13 * 13 + 384 * 13 * 13 + 384 * 13 * 13 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000)
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7, 128])
@@ -65,8 +66,9 @@ def test_activation_memory_grows_linearly_with_batch(batch_size, dtype):
 def _torch_alexnet_original():
     from torch import nn
     return nn.Sequential(
-        nn.Conv2d(3, 96, 11, 4), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
+        nn.Conv2d(3, 96, 11, 4), nn.ReLU(inplace=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0),
+        nn.MaxPool2d(3, 2),
         nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
         nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
         nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
@@ -80,7 +82,7 @@ def test_activation_and_weight_memory_match_torch():
     model = _torch_alexnet_original().eval()
     kept = []
     for module in model:
-        if isinstance(module, (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.Linear)):
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.LocalResponseNorm, torch.nn.MaxPool2d, torch.nn.Linear)):
             module.register_forward_hook(lambda m, i, o: kept.append(o.numel()))
     x = torch.zeros(2, 3, 227, 227)
     with torch.no_grad():
