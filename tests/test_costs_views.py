@@ -58,6 +58,12 @@ def test_views_raise_value_error_on_bad_input(call):
         call()
 
 
+def test_memory_view_says_what_mixed_precision_keeps_in_fp32():
+    summary, _, _ = views.memory_view("alexnet_original", "bf16", 32, "adam")
+    assert "fp32 master copy" in summary
+    assert "master" not in views.memory_view("alexnet_original", "fp32", 32, "adam")[0]
+
+
 @pytest.mark.parametrize("dtype", ["int8", "int4", "1-bit"])
 def test_memory_view_refuses_training_in_narrow_integer_formats(dtype):
     with pytest.raises(ValueError, match="inference only"):

@@ -40,7 +40,10 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
     summary = (f"**{network.name}**, {dtype}, batch {batch_size}, {optimizer}: "
                f"{format_bytes(parts['total'])} in all "
                f"(weights {format_bytes(parts['weights'])}, activations {format_bytes(parts['activations'])}). "
-               + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs."))
+               + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs.")
+               + (" Mixed precision: the optimizer state holds the fp32 master copy of the weights and fp32 "
+                  "optimizer values (4 bytes each), so only the weights, gradients and activations are 2 bytes."
+                  if dtype in ("fp16", "bf16") and optimizer != "inference" else ""))
     shown = pd.DataFrame({"GPU": [gpu_label(d) for d in table["device"]],
                           "memory (sold as GiB)": [capacity_label(c) for c in table["capacity_bytes"]],
                           "needed (GB)": [f"{n / 1e9:,.3f}" for n in table["needed_bytes"]],
