@@ -68,6 +68,8 @@ q4 = NumberQuestion(
     name="q4", var="ddr4_channels", points=1,
     expected=_channels, unit="channels", rel_tol=0,  # exactly: 57; 56.91 (not rounded up) is a named mistake
     mistakes={_conv1_need * 1e9 / _DDR4.mem_bandwidth: "round up: a fraction of a channel does not exist.",
+              round(_conv1_need * 1e9 / _DDR4.mem_bandwidth, 1): "that is the lesson's 56.9 x: round up, a fraction "
+                                                                  "of a channel does not exist.",
               math.ceil(_FP32.loc["conv1", "input_GBps"] * 1e9 / _DDR4.mem_bandwidth):
                   "that feeds only the input stream; add the weights and the output."},
     hint_text="Add conv1's three streams (input, weights, output; fp32, 120 TFLOP/s) and divide by 19.2 GB/s; round up.",
