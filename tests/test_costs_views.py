@@ -23,8 +23,10 @@ def test_macs_view_alexnet_total():
 
 
 # every value of every control, each at least once (the full product is slow and adds nothing)
-COMBOS = ([(m, "fp32", "adam") for m in MODELS] + [("resnet18", d, "sgd") for d in cl.DTYPE_BYTES]
+COMBOS = ([(m, "fp32", "adam") for m in MODELS] + [("resnet18", d, "sgd") for d in cl.TRAINING_DTYPES]
+          + [("resnet18", d, "inference") for d in cl.DTYPE_BYTES]
           + [("mobilenet_v2", "bf16", o) for o in cl.OPTIMIZER_STATES])
+GIB = 2 ** 30
 
 
 @pytest.mark.parametrize("model, dtype, optimizer", COMBOS)
@@ -33,7 +35,10 @@ def test_memory_view_every_model_dtype_optimizer(model, dtype, optimizer):
     assert isinstance(fig, Figure)
     needed = cl.training_memory(cl.zoo.MODELS[model](), 32, dtype, optimizer)["total"]
     assert list(table["needed (GB)"]) == [f"{needed / 1e9:,.3f}"] * 4
-    assert list(table["fits"]) == ["yes" if needed <= c else "no" for c in (3e9, 8e9, 32e9, 141e9)]
+    # GPU memory is sold in binary units: "3 GB" is 3 GiB (nvidia-smi: 3,072 MiB), "141 GB" is 141 GiB
+    assert list(table["fits"]) == ["yes" if needed <= c else "no" for c in (3 * GIB, 8 * GIB, 32 * GIB, 141 * GIB)]
+    assert list(table["memory (sold as GiB)"]) == ["3 GiB = 3.22 GB", "8 GiB = 8.59 GB", "32 GiB = 34.4 GB",
+                                                   "141 GiB = 151 GB"]
     assert list(table["GPU"]) == ["GTX 580", "GTX 1080", "V100 SXM2", "H200 SXM"]   # no " fp32": memory has no precision
 
 
@@ -51,6 +56,30 @@ def test_memory_view_every_batch(batch_size):
 def test_views_raise_value_error_on_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_memory_view_says_what_mixed_precision_keeps_in_fp32():
+    summary, _, _ = views.memory_view("alexnet_original", "bf16", 32, "adam")
+    assert "fp32 master copy" in summary
+    assert "master" not in views.memory_view("alexnet_original", "fp32", 32, "adam")[0]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int4", "1-bit"])
+def test_memory_view_refuses_training_in_narrow_integer_formats(dtype):
+    with pytest.raises(ValueError, match="inference only"):
+        views.memory_view("alexnet_original", dtype, 32, "adam")
+
+
+def test_memory_explorer_offers_narrow_formats_for_inference_only():
+    app = views.memory_explorer()
+    dropdowns = {w.description: w for row in app.children[1:-1] for w in row.children}
+    dtype, optimizer = dropdowns["dtype"], dropdowns["optimizer"]
+    assert list(dtype.options) == ["fp32", "fp16", "bf16"]
+    optimizer.value = "inference"
+    assert "int8" in dtype.options and "1-bit" in dtype.options
+    dtype.value = "int4"
+    optimizer.value = "momentum"
+    assert list(dtype.options) == ["fp32", "fp16", "bf16"] and dtype.value == "fp32"
 
 
 def test_widgets_build_and_show_errors_as_messages():
