@@ -10,7 +10,7 @@ import importlib
 
 from .formulas import conv_output_size, pool_output_size
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, LayerCost, Linear,
-                     MaxPool2d, ReLU, ReLU6, Residual)
+                     LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual)
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline
@@ -22,6 +22,7 @@ from .compression import *  # noqa: F401,F403
 from .dataflow import *  # noqa: F401,F403
 from .energy import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
 from . import zoo
 
 __version__ = "0.1.0"

@@ -95,7 +95,7 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
     - ``params``: trainable elements; ``param_bytes = params * bytes_per_element``.
     - ``macs``: multiply-accumulates of conv and linear layers for one sample
-      (FLOPs = 2 x MACs); bias adds, ReLU, pooling, BatchNorm and residual adds count 0.
+      (FLOPs = 2 x MACs); bias adds, ReLU, pooling, BatchNorm, LRN and residual adds count 0.
       A layer may store its weights in another width than the network (a quantized or
       pruned layer from ``course_lib.compression``): its ``LayerCost.bytes_per_param`` wins.
     - ``activations``: output elements per sample; ``activation_bytes`` =
@@ -119,7 +119,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
     return table
 
 
-OP_COLUMNS = ["macs", "bias_adds", "activation_ops", "pool_ops", "pool_inputs", "norm_ops", "residual_adds"]
+OP_COLUMNS = ["macs", "bias_adds", "activation_ops", "pool_ops", "pool_inputs", "norm_ops", "residual_adds",
+              "lrn_ops"]
 
 
 def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
@@ -128,7 +129,8 @@ def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
     ``macs`` (conv/linear), ``bias_adds`` (one per output of a layer with bias),
     ``activation_ops`` (one per element through ReLU), ``pool_ops`` (window elements
     compared or summed), ``pool_inputs`` (elements a pooling layer reads),
-    ``norm_ops`` (BatchNorm: 2 per element), ``residual_adds`` (one per element joined).
+    ``norm_ops`` (BatchNorm: 2 per element), ``residual_adds`` (one per element joined),
+    ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts).
     Any tool's total is a sum of some of these columns.
     """
     batch_size = _check_batch(batch_size)

@@ -2,8 +2,9 @@
 
 The catalog is ``data/devices.csv`` inside the package: one row per chip and precision
 (a chip has one roof per precision), plus memories and links that have a bandwidth but
-no compute peak. Vendor "GB" of memory are read as 10^9 bytes (a few % short of the
-GiB most cards really have, so "does it fit" answers err on the safe side).
+no compute peak. Units as vendors use them: bandwidth is SI (GB/s = 10^9 bytes/s), but
+GPU memory capacity is sold in binary units, so an "8 GB" card holds 8 GiB = 8 x 2^30 bytes
+(``nvidia-smi`` shows 8,192 MiB) and ``memory_bytes`` stores it so (notebooks 00 and 02).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class Device:
     name: str
     peak_flops: float | None         # FLOP/s (op/s for integer precisions); None for a memory or link
     mem_bandwidth: float             # bytes/s from memory
-    memory_bytes: float | None = None  # capacity in bytes
+    memory_bytes: float | None = None  # capacity in bytes (GPU 'GB' are GiB: 2^30 bytes)
     precision: str = "fp32"          # the precision the peak is quoted in
     source: str = ""                 # where the figures are stated
 

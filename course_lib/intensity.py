@@ -2,8 +2,9 @@
 
 Operational intensity (Williams, Waterman & Patterson, Roofline, CACM 52(4) 2009) is
 FLOPs done per byte moved to or from memory: ``OI = FLOPs / bytes``. The three kernels
-below count their bytes as the seeds do (seeds/004): every operand is read from memory
-once and every result written once, ``bytes_per_element`` bytes each (4 for fp32).
+below count their bytes simply: every operand is read from memory
+once and every result written once, ``bytes_per_element`` bytes each (4 for fp32), as the
+2017 blog report of a GPU-performance talk that lessons 04-05 quote does.
 """
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def _args(n, bytes_per_element):
 def dot_product_cost(n: int, bytes_per_element: float = 4) -> dict:
     """Dot product of two length-``n`` vectors: ``2n`` FLOPs (n multiplies, n adds) over ``2n`` elements read.
 
-    ``OI = 2n / (2n * b) = 1/b``: 1/4 FLOP per byte in fp32, whatever ``n`` (seeds/004).
-    The one-element result is left out, as the seeds do. Returns a dict of named parts:
+    ``OI = 2n / (2n * b) = 1/b``: 1/4 FLOP per byte in fp32, whatever ``n`` (notebook 05).
+    The one-element result is left out, as the quoted blog report does. Returns a dict of named parts:
     ``flops``, ``elements``, ``bytes``, ``intensity``.
     """
     n, b = _args(n, bytes_per_element)
@@ -48,7 +49,7 @@ def dot_product_cost(n: int, bytes_per_element: float = 4) -> dict:
 def matvec_cost(n: int, bytes_per_element: float = 4) -> dict:
     """``n x n`` matrix times a length-``n`` vector: ``2n^2`` FLOPs over ``n^2 + 2n`` elements (matrix, vector in, vector out).
 
-    ``OI = 2n^2 / ((n^2 + 2n) b)``, which tends to ``2/b`` = 1/2 FLOP per byte in fp32 as n grows (seeds/004).
+    ``OI = 2n^2 / ((n^2 + 2n) b)``, which tends to ``2/b`` = 1/2 FLOP per byte in fp32 as n grows (notebook 05).
     """
     n, b = _args(n, bytes_per_element)
     return _kernel(2 * n * n, n * n + 2 * n, b)
@@ -57,7 +58,7 @@ def matvec_cost(n: int, bytes_per_element: float = 4) -> dict:
 def matmul_cost(n: int, bytes_per_element: float = 4) -> dict:
     """Two ``n x n`` matrices multiplied: ``2n^3`` FLOPs over ``3n^2`` elements (A and B read, C written).
 
-    ``OI = 2n^3 / (3n^2 b) = 2n / (3b)``: n/6 FLOP per byte in fp32 (seeds/004). It assumes
+    ``OI = 2n^3 / (3n^2 b) = 2n / (3b)``: n/6 FLOP per byte in fp32 (notebook 05). It assumes
     A and B are read only once, which needs a cache (or tiles) big enough: the best case.
     """
     n, b = _args(n, bytes_per_element)
@@ -100,36 +101,49 @@ def layer_points(network, device, batch_size: int = 1, bytes_per_element: float 
 
 # One flagship per NVIDIA generation in the catalog, with the year it was announced
 # (NVIDIA press releases: GTX 580 Nov 2010; GTX 1080 May 2016; Tesla V100 at GTC May 2017;
-# A100 May 2020; H100 at GTC March 2022; H200 Nov 2023). Each tuple: chip, year,
-# catalog row of its fp32 peak, catalog row of its highest dense peak (tensor cores).
+# A100 May 2020; H100 at GTC March 2022; H200 Nov 2023). Each tuple: chip, year, catalog row
+# of its fp32 peak, catalog row of its dense 16-bit tensor-core peak (fp16 on the V100, bf16
+# from the A100 on; None before the V100: the GTX 580 and GTX 1080 have no tensor cores).
+# Peaks in other formats (int8, fp8) are left out on purpose: each row compares like with like.
 GPU_GENERATIONS = (
-    ("GTX 580", 2010, "GTX 580", "GTX 580"),
-    ("GTX 1080", 2016, "GTX 1080", "GTX 1080"),
+    ("GTX 580", 2010, "GTX 580", None),
+    ("GTX 1080", 2016, "GTX 1080", None),
     ("V100", 2017, "V100 SXM2 fp32", "V100 SXM2 fp16 tensor"),
     ("A100", 2020, "A100 SXM 80GB fp32", "A100 SXM 80GB bf16"),
-    ("H100", 2022, "H100 SXM fp32", "H100 SXM fp8"),
-    ("H200", 2023, "H200 SXM fp32", "H200 SXM fp8"),
+    ("H100", 2022, "H100 SXM fp32", "H100 SXM bf16"),
+    ("H200", 2023, "H200 SXM fp32", "H200 SXM bf16"),
 )
 
 
 def memory_wall() -> pd.DataFrame:
     """Peak compute vs memory bandwidth across the catalog's GPU generations (notebook 04).
 
-    One row per chip of ``GPU_GENERATIONS``, figures read from ``cl.devices()``:
-    ``fp32_flops``, ``top_flops`` (its highest dense peak, any precision) and ``top_precision``,
-    ``mem_bandwidth`` (bytes/s), and each one's growth over the first chip
-    (``fp32_growth``, ``top_growth``, ``bandwidth_growth``), plus the fp32 and top ridge points.
+    One row per chip of ``GPU_GENERATIONS``, figures read from ``cl.devices()`` (datasheet
+    bounds, not what a kernel reaches). Like is compared with like:
+
+    - ``fp32_flops`` (every chip's fp32 peak) and ``mem_bandwidth`` (bytes/s), with their growth
+      over the first chip (``fp32_growth``, ``bandwidth_growth``) and ``fp32_ridge`` = fp32 peak /
+      bandwidth (FLOP per byte);
+    - ``tensor16_flops``, the dense 16-bit tensor-core peak (``tensor16_precision`` fp16 or bf16;
+      NaN before the V100), its growth over the first chip that has one (``tensor16_growth``), the
+      bandwidth's growth over that same chip (``bandwidth_growth_tensor16``), and ``tensor16_ridge``.
     """
     rows = []
-    for chip, year, fp32_name, top_name in GPU_GENERATIONS:
-        fp32, top = get_device(fp32_name), get_device(top_name)
-        rows.append({"chip": chip, "year": year, "fp32_flops": fp32.peak_flops, "top_flops": top.peak_flops,
-                     "top_precision": top.precision, "mem_bandwidth": fp32.mem_bandwidth})
+    for chip, year, fp32_name, tensor_name in GPU_GENERATIONS:
+        fp32 = get_device(fp32_name)
+        tensor = get_device(tensor_name) if tensor_name else None
+        rows.append({"chip": chip, "year": year, "fp32_flops": fp32.peak_flops,
+                     "tensor16_flops": tensor.peak_flops if tensor else float("nan"),
+                     "tensor16_precision": tensor.precision if tensor else "",
+                     "mem_bandwidth": fp32.mem_bandwidth})
     table = pd.DataFrame(rows)
     first = table.iloc[0]
     table["fp32_growth"] = table["fp32_flops"] / first["fp32_flops"]
-    table["top_growth"] = table["top_flops"] / first["top_flops"]
     table["bandwidth_growth"] = table["mem_bandwidth"] / first["mem_bandwidth"]
     table["fp32_ridge"] = table["fp32_flops"] / table["mem_bandwidth"]
-    table["top_ridge"] = table["top_flops"] / table["mem_bandwidth"]
+    first_tensor = table[table["tensor16_flops"].notna()].iloc[0]
+    table["tensor16_growth"] = table["tensor16_flops"] / first_tensor["tensor16_flops"]
+    table["bandwidth_growth_tensor16"] = (table["mem_bandwidth"] / first_tensor["mem_bandwidth"]).where(
+        table["tensor16_flops"].notna())
+    table["tensor16_ridge"] = table["tensor16_flops"] / table["mem_bandwidth"]
     return table

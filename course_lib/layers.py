@@ -11,12 +11,12 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ._checks import check_int, check_pair
+from ._checks import check_int, check_number, check_pair
 from .formulas import conv_output_size, pool_output_size
 
 __all__ = [
     "LayerCost", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Linear",
-    "ReLU", "ReLU6", "BatchNorm2d", "Dropout", "Flatten", "Residual",
+    "ReLU", "ReLU6", "BatchNorm2d", "LocalResponseNorm", "Dropout", "Flatten", "Residual",
 ]
 
 
@@ -31,6 +31,7 @@ class LayerCost(NamedTuple):
     pool_inputs: int = 0     # elements a pooling layer reads (what ptflops counts)
     norm_ops: int = 0        # BatchNorm at inference: a multiply and an add per element
     residual_adds: int = 0   # one add per element where a shortcut joins the body
+    lrn_ops: int = 0         # local response normalization: (size + 4) ops per element, as Netscope counts
     bytes_per_param: float | None = None  # storage of one weight when it differs from the network's dtype
                                           # (quantized or sparse layers, notebook 06); None: bytes_per_element
 
@@ -259,6 +260,40 @@ class BatchNorm2d(Layer):
     def cost(self, in_shape, where):
         _needs_map(self, in_shape, where)
         return LayerCost(out_shape=in_shape, params=2 * in_shape[0], norm_ops=2 * _numel(in_shape))
+
+
+@dataclass(frozen=True)
+class LocalResponseNorm(Layer):
+    """Local response normalization across channels (AlexNet, Krizhevsky et al. 2012, section 3.3).
+
+    ``b_c = a_c / (k + alpha/size * sum of a_j^2 over the size channels around c)^beta``,
+    with ``torch.nn.LocalResponseNorm``'s arguments and defaults; the AlexNet paper uses
+    ``size=5, k=2, alpha=1e-4, beta=0.75``. No trainable weights, 0 MACs (the contract counts
+    conv and linear MACs only); its output is a stored activation like any layer's.
+
+    ``lrn_ops`` counts its arithmetic as Netscope does (dgschwend/netscope,
+    src/analyzer.coffee, layer type "lrn"), per element: ``size`` multiply-accumulates for
+    the sum of squares, 1 add (``k + ...``), 1 power (``^beta``) and 2 divisions (by
+    ``size/alpha`` and the final divide): ``(size + 4)`` operations per element.
+    Taught in notebook 03 (why counting tools disagree).
+    """
+    size: int = 5
+    alpha: float = 1e-4
+    beta: float = 0.75
+    k: float = 1.0
+    name: str | None = None
+    prefix = "lrn"
+
+    def __post_init__(self):
+        check_int("size", self.size, 1)
+        check_number("alpha", self.alpha, 0)
+        check_number("beta", self.beta, 0)
+        check_number("k", self.k, 0, exclusive_minimum=True)
+        _check_name(self.name)
+
+    def cost(self, in_shape, where):
+        _needs_map(self, in_shape, where)
+        return LayerCost(out_shape=in_shape, lrn_ops=(self.size + 4) * _numel(in_shape))
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,28 @@
 """Memory of weights, activations and training state; bytes per dtype; does a model fit (notebook 02).
 
 Collect, then total: every function returns bytes (a plain number) or a dict of named
-parts whose ``"total"`` is their sum, nanoGPT-style. Units: bytes; "MB" and "GB" are
-SI (10^6 and 10^9 bytes), as on GPU spec sheets and in the device catalog.
+parts whose ``"total"`` is their sum, nanoGPT-style. Units: bytes. Sizes are printed in SI
+units (MB = 10^6, GB = 10^9 bytes); GPU capacities in the device catalog are the binary
+GiB (2^30 bytes) that GPU memory is really sold in ("8 GB" = 8 GiB), so compare bytes.
 
 The model is deliberately simple, and notebook 02 says so:
 
 - weights: ``params x bytes_per_element``;
-- activations ("feature memory", as convnet-burden calls it): the input and every
-  layer output that is a new tensor, times the batch size, kept for the backward pass.
-  ReLU runs in place, and Flatten and Dropout (at inference) reuse their input's storage
-  in torchvision's models, so they add nothing;
+- activations ("feature memory", the name convnet-burden, a public table of CNN costs,
+  gives them): the input and every layer output that is a new tensor, times the batch
+  size, kept for the backward pass. ReLU runs in place, and Flatten and Dropout (at
+  inference) reuse their input's storage in torchvision's models, so they add nothing;
 - training adds a gradient per weight and the optimizer's state: SGD keeps none,
-  SGD with momentum one value per weight (the velocity), Adam two (first and second
-  moments) -- PyTorch's ``torch.optim`` state, all in the same dtype (mixed-precision
-  master copies and framework workspace are left out).
+  SGD with momentum one value per weight (the velocity), Adam two (the running means of
+  the gradient and of its square: first and uncentred second moment), as PyTorch's
+  ``torch.optim`` does. In fp32 everything is 4 bytes: Adam needs 4 + 4 + 8 = 16 bytes a
+  parameter. Mixed-precision training (fp16/bf16; Micikevicius et al., ICLR 2018) keeps
+  fp16/bf16 weights and gradients but an fp32 master copy of the weights and fp32 optimizer
+  state, which we count together as ``optimizer_state`` as ZeRO does (Rajbhandari et al.,
+  SC 2020: 2 + 2 + 12 = 16 bytes a parameter with Adam); only the activations halve.
+  Training in int8, int4 or 1-bit is not modelled (such schemes still keep wide master
+  weights, gradients and state) and raises ValueError; those widths are for inference.
+  Framework workspace, the allocator's slack and the CUDA context are left out.
 """
 from __future__ import annotations
 
@@ -27,20 +35,28 @@ from ._checks import check_choice, check_int
 from .analysis import Network, analyze, layer_costs
 from .devices import get_device
 
-__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATES", "FIT_DEVICES", "bytes_per_element", "weight_memory", "activation_elements",
+__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATES", "TRAINING_DTYPES", "FIT_DEVICES", "bytes_per_element", "weight_memory", "activation_elements",
            "activation_memory", "training_memory", "memory_vs_batch", "fits", "max_batch_size"]
 
 # Bytes of one element in each storage format. IEEE 754 binary32/binary16, bfloat16
 # (Google Brain's 16-bit float), int8/int4 integer quantization, and 1 bit per weight
-# for binarized networks (BWN / XNOR-Net, Rastegari et al., ECCV 2016; seeds/002).
+# for binarized networks (BWN / XNOR-Net, Rastegari et al., ECCV 2016).
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5, "1-bit": 0.125}
 
 # Extra values an optimizer keeps per parameter (torch.optim: SGD momentum_buffer;
-# Adam exp_avg and exp_avg_sq). "inference" keeps no gradients either.
+# Adam exp_avg and exp_avg_sq, the first and uncentred second moments). "inference" keeps
+# no gradients either.
 OPTIMIZER_STATES = {"inference": 0, "sgd": 0, "momentum": 1, "adam": 2}
 
+# The number formats a training step can use: fp32, or fp16/bf16 mixed precision with
+# fp32 master weights and fp32 optimizer state (Micikevicius et al., "Mixed Precision
+# Training", ICLR 2018; ZeRO, Rajbhandari et al., SC 2020, section 3.1).
+TRAINING_DTYPES = ("fp32", "fp16", "bf16")
+_MASTER_BYTES = 4   # the fp32 master copy and the fp32 optimizer state of mixed precision
+
 # The four GPUs of notebook 02, by their catalog names (course_lib/data/devices.csv):
-# AlexNet's GTX 580 (3 GB), the GTX 1080 (8 GB), the V100 (32 GB), the H200 (141 GB).
+# AlexNet's GTX 580 (3 GB), the GTX 1080 (8 GB), the V100 (32 GB), the H200 (141 GB);
+# each "GB" of GPU memory is a GiB (2^30 bytes), as the catalog stores it.
 FIT_DEVICES = ("GTX 580", "GTX 1080", "V100 SXM2 fp32", "H200 SXM fp32")
 
 # Layers whose output reuses its input's storage (in-place or a view) in torchvision's models.
@@ -113,16 +129,33 @@ def activation_memory(network: Network, batch_size: int = 1, dtype: str = "fp32"
 def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", optimizer: str = "adam") -> dict:
     """The memory of one training step as named parts (bytes) and their ``"total"``.
 
-    weights + gradients (one per weight) + optimizer state (0 for SGD, 1 for momentum,
-    2 for Adam, per weight) + activations (grow with ``batch_size``).
-    ``optimizer="inference"``: weights and activations only.
+    weights + gradients (one per weight) + optimizer state + activations (grow with ``batch_size``).
+    ``dtype="fp32"``: every part is 4 bytes an element; the optimizer keeps 0 (SGD), 1 (momentum)
+    or 2 (Adam) fp32 values per weight. ``dtype="fp16"`` or ``"bf16"`` is mixed precision:
+    2-byte weights, gradients and activations, and an ``optimizer_state`` of the fp32 master
+    weights plus the fp32 optimizer values, ``(1 + states) x 4`` bytes per weight, as ZeRO
+    counts it. Adam: 4 + 4 + 8 = 16 bytes a parameter in fp32, 2 + 2 + 12 = 16 in mixed precision.
+    ``optimizer="inference"``: weights and activations only, in any dtype (int8, int4, 1-bit too);
+    training in int8, int4 or 1-bit raises ValueError.
     """
     optimizer = _optimizer(optimizer)
+    size = bytes_per_element(dtype)
     weights = weight_memory(network, dtype)
+    if optimizer == "inference":
+        gradients = state = 0
+    else:
+        if dtype.strip().lower() not in TRAINING_DTYPES:
+            raise ValueError(f"dtype {dtype!r} is for inference only: training keeps gradients and optimizer state "
+                             f"in fp32 or fp16/bf16 (mixed precision); dtype must be one of "
+                             f"{', '.join(TRAINING_DTYPES)} when optimizer={optimizer!r}, or use optimizer='inference'")
+        params = _counts(_network(network))[0]
+        gradients = weights
+        master = 0 if size == _MASTER_BYTES else params * _MASTER_BYTES   # mixed precision's fp32 copy
+        state = master + OPTIMIZER_STATES[optimizer] * params * _MASTER_BYTES
     parts = {
         "weights": weights,
-        "gradients": 0 if optimizer == "inference" else weights,
-        "optimizer_state": OPTIMIZER_STATES[optimizer] * weights,
+        "gradients": gradients,
+        "optimizer_state": state,
         "activations": activation_memory(network, batch_size, dtype),
     }
     parts["total"] = sum(parts.values())

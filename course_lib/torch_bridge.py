@@ -79,6 +79,8 @@ def _module(layer, shape, nn):
         return nn.ReLU()
     if isinstance(layer, L.BatchNorm2d):
         return nn.BatchNorm2d(shape[0])
+    if isinstance(layer, L.LocalResponseNorm):
+        return nn.LocalResponseNorm(layer.size, layer.alpha, layer.beta, layer.k)
     if isinstance(layer, L.Dropout):
         return nn.Dropout()
     if isinstance(layer, L.Flatten):

@@ -125,7 +125,7 @@ def flops_to_macs(flops):
     return int(macs) if macs == int(macs) else macs
 
 
-# The course's words, English / 中文 (the seeds' terms, Simplified), with a one-line meaning and
+# The course's words, English / 中文 (the source articles' terms, Simplified), with a one-line meaning and
 # the notebook that teaches each. Held as data so a table, a filter widget and tests can read it.
 GLOSSARY = (
     # (English, 中文, meaning, notebook)

@@ -1,28 +1,22 @@
-"""Helpers for ``test_browser.py``: a throw-away JupyterLab server and the JupyterLab page actions.
+"""Helpers for ``test_browser.py``: the JupyterLab server it drives, and the JupyterLab page actions.
 
-The server runs from the current environment (``sys.executable -m jupyter lab``) on
-127.0.0.1 with a free port and a random token, in its own process group, with its
-settings, workspaces, runtime and config directories in a temporary folder, and the
-notebooks copied to a temporary root directory: the repository is never written.
-The settings written there turn off what would get in the way of a test: the news and
-update prompts, the kernel selection dialog, and cell windowing (so every cell and
-widget is in the page, not only those in view).
+The server is the README's own ``make lab`` (``readme_support.LabServer``: ``make lab
+NO_BROWSER=1 VENV=<this environment>`` on a copy of the course folder, port and token read
+back from the server, the whole process group stopped at the end), so what the browser test
+proves is what a learner types. What gets in the way of a test is turned off through
+JupyterLab's own configuration, never by changing the command: the news feed and update
+check (``LAB_CONFIG``), the kernel selection dialog and cell windowing, so that every cell
+and widget is in the page, not only those in view (``LAB_SETTINGS``).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from readme_support import LabServer
 
 # Debian's Chromium, and the flags that keep it quiet on a machine with a closed network.
 CHROMIUM_ARGS = [
@@ -35,6 +29,17 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none", "autoStartDefaultKernel": True},
     "@jupyterlab/apputils-extension:sessionDialogs": {"skipKernelRestartDialog": True},
+}
+
+# Server configuration (jupyter_server_config.json in the private JUPYTER_CONFIG_DIR): no news
+# feed and no update check, so the page makes no outside request; the application object
+# exposed to the page (window.jupyterapp), which the page actions below drive.
+LAB_CONFIG = {
+    "LabApp": {
+        "news_url": None,
+        "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
+        "expose_app_in_browser": True,
+    },
 }
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -55,118 +60,9 @@ def playwright_available() -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _write_settings(settings_dir: Path) -> None:
-    for plugin_id, values in LAB_SETTINGS.items():
-        package, plugin = plugin_id.split(":")
-        path = settings_dir / package / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-
-
-class LabServer:
-    """A JupyterLab server serving ``root``; ``stop()`` ends its whole process group."""
-
-    def __init__(self, root: Path, state_dir: Path):
-        self.root = Path(root)
-        self.state_dir = Path(state_dir)
-        self.port = free_port()
-        self.token = secrets.token_hex(16)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        self.log_path = self.state_dir / "jupyterlab.log"
-
-    def start(self, timeout: float = 90.0) -> "LabServer":
-        settings = self.state_dir / "settings"
-        config = self.state_dir / "config"
-        config.mkdir(parents=True, exist_ok=True)
-        _write_settings(settings)
-        # no news feed and no update check: the page makes no outside request
-        (config / "jupyter_server_config.json").write_text(json.dumps({"LabApp": {
-            "news_url": None,
-            "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
-        }}))
-        env = dict(os.environ)
-        env.update({
-            "JUPYTERLAB_SETTINGS_DIR": str(settings),
-            "JUPYTERLAB_WORKSPACES_DIR": str(self.state_dir / "workspaces"),
-            "JUPYTER_RUNTIME_DIR": str(self.state_dir / "runtime"),
-            "JUPYTER_CONFIG_DIR": str(config),
-            "MPLBACKEND": "Agg",
-        })
-        command = [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-            "--LabApp.expose_app_in_browser=True",
-        ]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            command.append("--allow-root")  # CI containers run as root
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, env=env, cwd=self.root, stdout=self._log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with code {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.api_url("api/status"), timeout=2) as reply:
-                    if reply.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s:\n{self.log()}")
-
-    def api_url(self, path: str) -> str:
-        return f"{self.base_url}/{path}?token={self.token}"
-
-    def notebook_url(self, name: str, workspace: str) -> str:
-        # A workspace per notebook: the page restores no tab of an earlier notebook.
-        return f"{self.base_url}/lab/workspaces/{workspace}/tree/{name}?token={self.token}"
-
-    def shutdown_kernels(self) -> None:
-        """Delete every session (and its kernel), so one notebook's kernel does not outlive its test."""
-        try:
-            with urllib.request.urlopen(self.api_url("api/sessions"), timeout=5) as reply:
-                sessions = json.load(reply)
-            for session in sessions:
-                request = urllib.request.Request(self.api_url(f"api/sessions/{session['id']}"), method="DELETE")
-                urllib.request.urlopen(request, timeout=10).close()
-        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
-            pass
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        if getattr(self, "_log", None) is not None:
-            self._log.close()
-            self._log = None
-
-
-def copy_notebooks(source: Path, root: Path) -> None:
-    """The notebooks folder (and anything beside the notebooks that they read) into ``root``."""
-    shutil.copytree(source, root, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+def lab_server(state_dir: Path, notebooks: Path) -> LabServer:
+    """``make lab`` serving a copy of ``notebooks`` (as the course's notebooks/), set up for a browser test."""
+    return LabServer(state_dir, notebooks=notebooks, config=LAB_CONFIG, settings=LAB_SETTINGS)
 
 
 def notebook_facts(path: Path) -> dict:

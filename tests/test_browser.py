@@ -1,26 +1,29 @@
 """JupyterLab renders the lesson widgets and they respond (headless Chromium, through Playwright).
 
-For each lesson notebook: open it in a real JupyterLab, Run > Run All Cells, wait for
-every cell, then check that no cell failed and no widget failed to display, that every
-widget view rendered, and that moving a slider or a dropdown changes what the widget
-shows. One JupyterLab server and one browser serve all notebooks; a screenshot of each
-is saved under ``tests/_artifacts/browser/``.
+For each lesson notebook: open it in a real JupyterLab, started with the README's own
+``make lab`` (see ``readme_support.py``: JupyterLab picks its port, the test reads it back),
+Run > Run All Cells, wait for every cell, then check that no cell failed and no widget
+failed to display, that every widget view rendered, and that moving a slider or a dropdown
+changes what the widget shows. One JupyterLab server and one browser serve all notebooks;
+a screenshot of each is saved under ``tests/_artifacts/browser/``.
 
 Run it alone with ``python -m pytest -m browser``. Needs Debian's Chromium
-(``apt-get install chromium``) and the ``playwright`` Python package; skipped without them.
+(``apt-get install chromium``), the ``playwright`` Python package and ``make``; skipped,
+saying which is missing, without them.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from browser_support import (
-    CHROMIUM_ARGS, LabServer, chromium_path, close_notebooks, copy_notebooks, error_report,
-    notebook_facts, open_lab, open_notebook, playwright_available, poke_widgets, run_all_cells,
-    unrendered_widgets, wait_widgets_settled, widget_outputs_in_model, widget_views,
+    CHROMIUM_ARGS, chromium_path, close_notebooks, error_report, lab_server, notebook_facts, open_lab,
+    open_notebook, playwright_available, poke_widgets, run_all_cells, unrendered_widgets,
+    wait_widgets_settled, widget_outputs_in_model, widget_views,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,17 +45,17 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on a copy of the notebooks; stopped (process group killed) at the end."""
-    base = tmp_path_factory.mktemp("jupyterlab")
-    root = base / "root"
-    copy_notebooks(NOTEBOOK_DIR, root)
-    server = LabServer(root, base / "state")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+def lab(tmp_path_factory, request):
+    """``make lab`` on a copy of the course folder; its process group is ended at the end,
+    also when starting it or a test fails."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed: the browser test runs the README's `make lab`")
+    server = lab_server(tmp_path_factory.mktemp("jupyterlab"), NOTEBOOK_DIR)
+    request.addfinalizer(server.stop)
+    server.start()
+    if server.note:
+        print(server.note)
+    return server
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +124,7 @@ def test_notebook_runs_and_widgets_respond(notebook, lab, lab_page, page):
     screenshot = ARTIFACTS / f"{notebook.stem}.png"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        open_notebook(page, notebook.name)
+        open_notebook(page, f"notebooks/{notebook.name}")
         run_all_cells(page, facts["code_cells"])
 
         in_model = widget_outputs_in_model(page)

@@ -158,3 +158,21 @@ def test_unrolled_rnn(steps):
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+# The real tools on the PyTorch twin of the 2012 AlexNet, LRN layers included (tests/real_tools.py).
+# thop 0.1.1-2209072238, fvcore 0.1.5.post20221221 and torchinfo 1.8.0 count no LRN arithmetic, so they
+# still print the published figures. ptflops 0.7.5 treats the LocalResponseNorm module as a zero-op but
+# counts the tensor ops inside it (torch.nn.functional.local_response_norm): x*x, *alpha and +k on every
+# element (3 x 477,024) and the elements its avg_pool3d reads from the channel-padded squares
+# ((96+4)*55*55 + (256+4)*27*27 = 492,040): 727,423,208 + 1,431,072 + 492,040 = 729,346,320.
+@pytest.mark.torch
+@pytest.mark.parametrize("tool, printed", [
+    ("thop", 724_406_816), ("fvcore", 724_406_816), ("torchinfo", 725_066_088), ("ptflops", 729_346_320),
+])
+def test_real_tools_on_alexnet_with_lrn(tool, printed):
+    pytest.importorskip("torch")
+    pytest.importorskip(tool)
+    from real_tools import TOOLS
+    assert TOOLS[tool](ALEXNET) == printed
+    assert printed - cl.tool_total(ALEXNET, tool) == (0 if tool != "ptflops" else 3 * 477_024 + 492_040)

@@ -66,12 +66,12 @@ def _conv_mac_count(out_height, out_width, in_channels, out_channels, kernel_siz
     return out_height * out_width * out_channels * (in_channels // groups) * kernel_size ** 2
 
 
-# GTX 1080 (8 GB) training AlexNet in fp32 with Adam: weights, gradients and 2 Adam states are
-# 4 x 60,965,224 x 4 B = 975,443,584 B; a sample keeps 936,323 elements (the 154,587 input + every
-# conv, pool and FC output, ReLU in place), 3,745,292 B. (8e9 - 975,443,584) / 3,745,292 = 1,875.6.
-KEPT_PER_SAMPLE = 3 * 227 * 227 + 55 * 55 * 96 + 27 * 27 * 96 + 27 * 27 * 256 + 13 * 13 * 256 \
+# GTX 1080 ("8 GB", sold as 8 GiB = 8,589,934,592 B) training AlexNet in fp32 with Adam: weights, gradients
+# and 2 Adam states are 4 x 60,965,224 x 4 B = 975,443,584 B; a sample keeps 1,413,347 elements (the 154,587
+# input + every conv, LRN, pool and FC output, ReLU in place), 5,653,388 B: 7,614,491,008 / 5,653,388 = 1,346.9.
+KEPT_PER_SAMPLE = 3 * 227 * 227 + 55 * 55 * 96 * 2 + 27 * 27 * 96 + 27 * 27 * 256 * 2 + 13 * 13 * 256 \
     + 2 * 13 * 13 * 384 + 13 * 13 * 256 + 6 * 6 * 256 + 4096 + 4096 + 1000
-LARGEST_BATCH = (8 * 10 ** 9 - 4 * ALEXNET_TOTAL * 4) // (KEPT_PER_SAMPLE * 4)
+LARGEST_BATCH = (8 * 2 ** 30 - 4 * ALEXNET_TOTAL * 4) // (KEPT_PER_SAMPLE * 4)
 
 HAND_WORKED = [
     (ex02.q1, 5 * 5 * 48 * 256 + 256, 1e-12),                               # 307,456
@@ -81,7 +81,7 @@ HAND_WORKED = [
     (ex02.q5, 138_357_544 * 0.5 / 1e6, 1e-12),   # VGG16's params as torchvision publishes them; int4 = 0.5 B
     (ex02.q6, (25_557_032 * 4 * 4 + _resnet50_kept_elements() * 32 * 4) / 1e9, 1e-12),   # ResNet-50 (torchvision's
                                                  # 25,557,032 params): 4 copies of the weights + 32 samples, 4.006 GB
-    (ex02.q7, "d", None),                        # LARGEST_BATCH = 1,875: the first power of two over it is 2048
+    (ex02.q7, "d", None),                        # LARGEST_BATCH = 1,346: the first power of two over it is 2048
     (ex02.q8, "b", None),                        # the paper: conv2/4/5 "are connected only to those kernel maps
                                                  # in the previous layer which reside on the same GPU"
     (ex03.q1, ALEXNET_MACS["conv2"], 1e-12),     # 223,948,800
@@ -109,7 +109,7 @@ def test_the_hand_worked_sums_are_the_published_totals():
     # AlexNet: thop and fvcore print 724,406,816; torchinfo's Mult-Adds add the bias adds: 725,066,088
     assert ALEXNET_TOTAL == 60_965_224 and MACS_TOTAL == 724_406_816
     assert MACS_TOTAL + BIAS_ADDS == 725_066_088
-    assert LARGEST_BATCH == 1875 and 1024 < LARGEST_BATCH < 2048
+    assert LARGEST_BATCH == 1346 and 1024 < LARGEST_BATCH < 2048
 
 
 @pytest.mark.parametrize("module, q", QUESTIONS, ids=IDS)
@@ -179,6 +179,6 @@ def test_function_questions_report_a_crash_as_incorrect():
 
 
 def test_plot_questions_point_at_the_plot():
-    assert ex02.q7.choices[ex02.q7.expected] == "batch 2048"   # GTX 1080: largest batch 1,875 (AlexNet, fp32, Adam)
+    assert ex02.q7.choices[ex02.q7.expected] == "batch 2048"   # LARGEST_BATCH = 1,346 (8 GiB, with the LRN layers)
     assert ex03.q7.choices[ex03.q7.expected] == "conv2"        # 223,948,800 of 724,406,816 MACs
-    assert re.search(r"1,875", ex02.q7.solution_text)
+    assert re.search(f"{LARGEST_BATCH:,}", ex02.q7.solution_text)

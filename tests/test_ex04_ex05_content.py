@@ -145,7 +145,7 @@ def test_names_and_exports(stem, module):
     (ex04.q1, ex04.q1.expected * 1e-3, "milliseconds"),
     (ex04.q1, ex04.q1.expected / 2, "MACs"),
     (ex04.q3, ex04.q3.expected * 1e9, "bytes/s"),
-    (ex04.q5, 79.34, "seed"),
+    (ex04.q5, 79.34, "article"),
     (ex04.q7, 290_400 / 120e12 * 1e6, "2.42 ns"),
     (ex05.q1, 28, "rounded"),
     (ex05.q8, ex05.q8.expected * 1e9, "FLOP/s, not GFLOP/s"),

@@ -96,19 +96,38 @@ def test_non_integer_n_is_a_type_error(call):
         call()
 
 
-# Vendor figures (NVIDIA's GTX 580 spec page; H200 datasheet): GTX 580 1.581 TFLOP/s, 192.4 GB/s; H200 fp32 67 TFLOP/s, 4800 GB/s.
+# Vendor figures (NVIDIA's GTX 580 spec page; V100 and H200 datasheets): GTX 580 1.581 TFLOP/s, 192.4 GB/s;
+# V100 fp16 tensor 125 TFLOP/s, 900 GB/s; H200 fp32 67 TFLOP/s, bf16 tensor 989.5 TFLOP/s dense, 4800 GB/s.
 @pytest.mark.parametrize("column, expected", [("fp32_growth", 67 / 1.581), ("bandwidth_growth", 4800 / 192.4),
-                                              ("top_growth", 1979 / 1.581), ("fp32_ridge", 67e12 / 4.8e12)])
+                                              ("tensor16_growth", 989.5 / 125),
+                                              ("bandwidth_growth_tensor16", 4800 / 900),
+                                              ("fp32_ridge", 67e12 / 4.8e12), ("tensor16_ridge", 989.5e12 / 4.8e12)])
 def test_memory_wall_last_generation(column, expected):
     assert cl.memory_wall().iloc[-1][column] == pytest.approx(expected, rel=1e-3)
 
 
-def test_memory_wall_compute_outgrew_bandwidth():
+def test_memory_wall_compares_like_with_like():
+    wall = cl.memory_wall().set_index("chip")
+    # no int8 or fp8 peak anywhere: 16-bit tensor cores only, and none before the V100
+    assert set(wall["tensor16_precision"]) == {"", "fp16", "bf16"}
+    assert wall.loc[["GTX 580", "GTX 1080"], "tensor16_flops"].isna().all()
+    assert wall.loc["V100", ["tensor16_growth", "bandwidth_growth_tensor16"]].tolist() == [1, 1]
+    # growth in the tensor column is measured from the V100, over the same chips as its bandwidth
+    assert wall.loc["A100", "tensor16_growth"] == pytest.approx(312 / 125)
+    assert wall.loc["A100", "bandwidth_growth_tensor16"] == pytest.approx(2039 / 900)
+
+
+def test_memory_wall_compute_outgrew_bandwidth_but_the_fp32_ridge_is_not_monotonic():
     wall = cl.memory_wall()
     assert list(wall["year"]) == sorted(wall["year"])
-    assert wall.iloc[0][["fp32_growth", "top_growth", "bandwidth_growth"]].tolist() == [1, 1, 1]
+    assert wall.iloc[0][["fp32_growth", "bandwidth_growth"]].tolist() == [1, 1]
     last = wall.iloc[-1]
-    assert last["top_growth"] > last["fp32_growth"] > last["bandwidth_growth"] > 1
+    assert last["fp32_growth"] > last["bandwidth_growth"] > 1
+    assert last["tensor16_growth"] > last["bandwidth_growth_tensor16"] > 1
+    # 27.7 FLOP/byte on the GTX 1080, 9.6 on the A100: the fp32 ridge fell in between
+    ridge = wall.set_index("chip")["fp32_ridge"]
+    assert ridge["GTX 1080"] == pytest.approx(8.873e12 / 320e9) and ridge["A100"] == pytest.approx(19.5 / 2.039)
+    assert ridge["A100"] < ridge["GTX 1080"]
 
 
 @pytest.mark.parametrize("device", ["GTX 1080", "V100 SXM2 fp32", "TPU v1"])

@@ -50,9 +50,10 @@ def test_alexnet_weights_are_243_9_MB():
 
 
 # AlexNet (2012) feature maps, from the shapes of notebook 01 (Krizhevsky et al., NIPS 2012, with a 227x227 input):
-# the input, conv1, pool1, conv2, pool2, conv3, conv4, conv5, pool3, fc1, fc2, fc3.
-ALEXNET_KEPT = (3 * 227 * 227 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 13 * 13 + 384 * 13 * 13
-                + 384 * 13 * 13 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000)
+# the input, conv1, lrn1, pool1, conv2, lrn2, pool2, conv3, conv4, conv5, pool3, fc1, fc2, fc3
+# (the paper's two local response normalizations, section 3.3, store 96*55*55 + 256*27*27 = 477,024 more).
+ALEXNET_KEPT = (3 * 227 * 227 + 96 * 55 * 55 + 96 * 55 * 55 + 96 * 27 * 27 + 256 * 27 * 27 + 256 * 27 * 27
+                + 256 * 13 * 13 + 384 * 13 * 13 + 384 * 13 * 13 + 256 * 13 * 13 + 256 * 6 * 6 + 4096 + 4096 + 1000)
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7, 128])
@@ -65,8 +66,9 @@ def test_activation_memory_grows_linearly_with_batch(batch_size, dtype):
 def _torch_alexnet_original():
     from torch import nn
     return nn.Sequential(
-        nn.Conv2d(3, 96, 11, 4), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
+        nn.Conv2d(3, 96, 11, 4), nn.ReLU(inplace=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), nn.MaxPool2d(3, 2),
+        nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(inplace=True), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0),
+        nn.MaxPool2d(3, 2),
         nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(inplace=True),
         nn.Conv2d(384, 384, 3, padding=1, groups=2), nn.ReLU(inplace=True),
         nn.Conv2d(384, 256, 3, padding=1, groups=2), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2),
@@ -80,7 +82,7 @@ def test_activation_and_weight_memory_match_torch():
     model = _torch_alexnet_original().eval()
     kept = []
     for module in model:
-        if isinstance(module, (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.Linear)):
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.LocalResponseNorm, torch.nn.MaxPool2d, torch.nn.Linear)):
             module.register_forward_hook(lambda m, i, o: kept.append(o.numel()))
     x = torch.zeros(2, 3, 227, 227)
     with torch.no_grad():
@@ -112,15 +114,47 @@ def test_optimizer_states_match_torch(optimizer, make):
 @pytest.mark.parametrize("optimizer, states, grads", [("inference", 0, 0), ("sgd", 0, 1), ("momentum", 1, 1),
                                                        ("adam", 2, 1)])
 @pytest.mark.parametrize("builder", [cl.zoo.alexnet_original, cl.zoo.resnet18])
-def test_training_memory_parts(builder, optimizer, states, grads):
+def test_training_memory_parts_fp32(builder, optimizer, states, grads):
     net = builder()
-    parts = cl.training_memory(net, 16, "fp16", optimizer)
-    w = cl.weight_memory(net, "fp16")
+    parts = cl.training_memory(net, 16, "fp32", optimizer)
+    w = cl.weight_memory(net, "fp32")
     assert parts["weights"] == w
     assert parts["gradients"] == grads * w
     assert parts["optimizer_state"] == states * w
-    assert parts["activations"] == cl.activation_memory(net, 16, "fp16")
+    assert parts["activations"] == cl.activation_memory(net, 16, "fp32")
     assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
+
+
+# Mixed precision (Micikevicius et al. 2018; ZeRO, Rajbhandari et al. 2020, sec. 3.1): 2-byte weights and
+# gradients, and an fp32 master copy (4 B) plus fp32 optimizer values (4 B each) per parameter.
+# Bytes per parameter, by hand: inference 2; SGD 2+2+4 = 8; momentum 2+2+4+4 = 12; Adam 2+2+4+8 = 16.
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+@pytest.mark.parametrize("optimizer, per_param, state_per_param", [("inference", 2, 0), ("sgd", 8, 4),
+                                                                   ("momentum", 12, 8), ("adam", 16, 12)])
+def test_mixed_precision_training_keeps_fp32_master_weights_and_state(dtype, optimizer, per_param, state_per_param):
+    net = cl.zoo.alexnet_original()
+    parts = cl.training_memory(net, 16, dtype, optimizer)
+    assert parts["optimizer_state"] == state_per_param * 60_965_224
+    assert parts["total"] - parts["activations"] == per_param * 60_965_224
+    assert parts["activations"] == ALEXNET_KEPT * 16 * 2            # only the activations halve
+    assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
+
+
+def test_mixed_precision_adam_holds_as_many_bytes_per_parameter_as_fp32_adam():
+    # ZeRO's figure: 16 bytes a parameter either way (fp32: 4 + 4 + 8; mixed: 2 + 2 + 12)
+    net = cl.zoo.vgg16()
+    fp32, fp16 = cl.training_memory(net, 64, "fp32", "adam"), cl.training_memory(net, 64, "fp16", "adam")
+    assert fp32["total"] - fp32["activations"] == fp16["total"] - fp16["activations"] == 16 * 138_357_544
+    assert fp16["activations"] * 2 == fp32["activations"]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int4", "1-bit"])
+def test_training_in_narrow_integer_formats_is_refused_inference_is_not(dtype):
+    net = cl.zoo.alexnet_original()
+    with pytest.raises(ValueError, match="dtype"):
+        cl.training_memory(net, 1, dtype, "adam")
+    parts = cl.training_memory(net, 1, dtype, "inference")
+    assert parts["total"] == cl.weight_memory(net, dtype) + cl.activation_memory(net, 1, dtype)
 
 
 def test_alexnet_adam_by_hand():
@@ -140,8 +174,9 @@ def test_max_batch_size_is_the_edge_of_fitting(model, device):
     assert cl.training_memory(net, b + 1, "fp32", "adam")["total"] > capacity
 
 
-@pytest.mark.parametrize("device, capacity", [("GTX 580", 3e9), ("GTX 1080", 8e9), ("V100 SXM2 fp32", 32e9),
-                                              ("H200 SXM fp32", 141e9)])
+# GPU memory is sold in binary units: "3 GB" = 3 GiB = 3 x 2^30 bytes (nvidia-smi: 3,072 MiB), "141 GB" = 141 GiB
+@pytest.mark.parametrize("device, capacity", [("GTX 580", 3 * 2 ** 30), ("GTX 1080", 8 * 2 ** 30),
+                                              ("V100 SXM2 fp32", 32 * 2 ** 30), ("H200 SXM fp32", 141 * 2 ** 30)])
 def test_fits_table(device, capacity):
     table = cl.fits(cl.zoo.vgg16(), 64, "fp32", "adam")
     row = table.set_index("device").loc[device]

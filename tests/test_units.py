@@ -20,7 +20,9 @@ import course_lib as cl
     (243_860_896, True, "232.6 MiB"),       # / 2^20 = 232.565...
     (3 * 2**30, True, "3 GiB"),             # memory chips come in powers of two: "3 GB" of DRAM is 3 GiB
     (3 * 2**30, False, "3.221 GB"),
-    (141e9, False, "141 GB"),               # H200, vendor (SI) gigabytes
+    (141e9, False, "141 GB"),               # SI: 141 x 10^9 bytes
+    (141 * 2**30, True, "141 GiB"),         # the H200's "141 GB" as nvidia-smi counts it (143,771 MiB usable)
+    (141 * 2**30, False, "151.4 GB"),       # the same capacity in SI gigabytes
     (2**40, True, "1 TiB"),
 ])
 def test_format_bytes(n_bytes, binary, expected):

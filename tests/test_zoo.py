@@ -48,6 +48,34 @@ def test_alexnet_seed_values(alexnet_table):
     assert round(alexnet_table["param_bytes"].sum() / 1e6, 1) == 243.9
 
 
+def test_alexnet_lrn_layers_from_the_paper(alexnet_table):
+    # Krizhevsky et al. 2012, section 3.3: LRN after the ReLU of conv1 and conv2, before pooling,
+    # size 5, k=2, alpha=1e-4, beta=0.75
+    names = alexnet_table["name"].tolist()
+    assert names[names.index("conv1"):names.index("pool1") + 1] == ["conv1", "relu1", "lrn1", "pool1"]
+    assert names[names.index("conv2"):names.index("pool2") + 1] == ["conv2", "relu2", "lrn2", "pool2"]
+    lrn = alexnet_table[alexnet_table["kind"] == "LocalResponseNorm"].set_index("name")
+    assert lrn["out_shape"].tolist() == [(96, 55, 55), (256, 27, 27)]
+    assert lrn["params"].sum() == 0 and lrn["macs"].sum() == 0
+    # stored activations per image grow by 96*55*55 + 256*27*27 = 290,400 + 186,624
+    assert lrn["activations"].tolist() == [290_400, 186_624]
+    assert lrn["activations"].sum() == 477_024
+    layers = [layer for layer in cl.zoo.alexnet_original().layers if layer.kind == "LocalResponseNorm"]
+    assert [(lr.size, lr.k, lr.alpha, lr.beta) for lr in layers] == [(5, 2.0, 1e-4, 0.75)] * 2
+
+
+def test_lrn_ops_as_netscope_counts():
+    # Netscope (dgschwend/netscope, src/analyzer.coffee, "lrn"): per element, size MACCs for the
+    # sum of squares + 1 add + 1 exp + 2 div; AlexNet's lrn1 with size 5: 9 ops x 290,400
+    ops = cl.op_counts(cl.zoo.alexnet_original()).set_index("name")
+    assert ops.loc["lrn1", "lrn_ops"] == 9 * 290_400 == 2_613_600
+    assert ops.loc["lrn2", "lrn_ops"] == 9 * 186_624
+    assert ops["lrn_ops"].sum() == 9 * 477_024
+    small = cl.op_counts(cl.Network("lrn", (4, 2, 3), (cl.LocalResponseNorm(3),)))
+    assert small.loc[0, "lrn_ops"] == (3 + 4) * 24
+    assert small.loc[0, "macs"] == 0
+
+
 def test_groups_halve_the_split_layers(alexnet_table):
     rows = alexnet_table.set_index("name")
     # conv2 sees 48 of the 96 channels: 27*27*256*48*25
@@ -84,7 +112,7 @@ def test_default_names_are_unique_and_columns_present(model):
 
 def test_default_names_follow_the_contract():
     table = cl.analyze(cl.zoo.alexnet_original())
-    assert table["name"].tolist()[:3] == ["conv1", "relu1", "pool1"]
+    assert table["name"].tolist()[:4] == ["conv1", "relu1", "lrn1", "pool1"]
     assert "fc1" in set(table["name"]) and "fc3" in set(table["name"])
 
 

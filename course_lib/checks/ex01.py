@@ -1,17 +1,17 @@
 """Exercise 01, AlexNet shape arithmetic (follows notebooks/01_alexnet_shapes.ipynb). Content only.
 
 Every expected value is computed with ``course_lib`` (the formulas and the AlexNet of the
-zoo); the seeds' mistakes (``seeds/000_*``, ``seeds/001_*``) are known wrong answers with
-their own explanation.
+zoo); the source articles' mistakes (quoted in the lesson and in the questions) are known
+wrong answers with their own explanation. Every count is asked for exactly.
 """
 from __future__ import annotations
 
 from .. import zoo
 from ..analysis import analyze
 from ..formulas import conv_output_size, pool_output_size
-from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "QUESTIONS"]
+__all__ = ["q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "QUESTIONS", "score"]
 
 _ALEXNET = analyze(zoo.alexnet_original()).set_index("name")
 
@@ -27,7 +27,7 @@ def _elements(name):
 # --- q1: conv1's side ---------------------------------------------------------------------
 _CONV1_SIDE = conv_output_size(227, 11, 4, 0)
 q1 = NumberQuestion(
-    name="q1", var="conv1_side", points=1, expected=_CONV1_SIDE, unit="pixels",
+    name="q1", var="conv1_side", points=1, expected=_CONV1_SIDE, unit="pixels", rel_tol=0,   # exactly
     mistakes={
         conv_output_size(224, 11, 4, 0): "that is the 224x224 input the AlexNet paper states, rounded down; "
                                          "the layer table starts from 227x227.",
@@ -41,7 +41,7 @@ q1 = NumberQuestion(
 # --- q2: pool1's side ---------------------------------------------------------------------
 _POOL1_SIDE = pool_output_size(_CONV1_SIDE, 3, 2)
 q2 = NumberQuestion(
-    name="q2", var="pool1_side", points=1, expected=_POOL1_SIDE, unit="pixels",
+    name="q2", var="pool1_side", points=1, expected=_POOL1_SIDE, unit="pixels", rel_tol=0,   # exactly
     mistakes={
         _POOL1_SIDE - 1: "that is (I - K)/S without the + 1: count the first window too.",
         pool_output_size(_CONV1_SIDE, 3): "that uses stride 3 (PyTorch's default stride is the window size); "
@@ -52,17 +52,17 @@ q2 = NumberQuestion(
     example_wrong=_POOL1_SIDE - 1,
 )
 
-# --- q3: conv1's output elements, and the seed's 290,440 -------------------------------------
+# --- q3: conv1's output elements, and the article's 290,440 -------------------------------------
 _CONV1_ELEMENTS = _elements("conv1")
-_SEED_TYPO = 290_440  # seeds/001_*: "conv-1 的55X55X96=290,440" (the same seed writes 290,400 further down)
+_SEED_TYPO = 290_440  # 《深度学习的最大短板原来是它!》 (2019): "conv-1 的55X55X96=290,440"; 290,400 further down
 q3 = NumberQuestion(
     name="q3", var="conv1_elements", points=1, expected=_CONV1_ELEMENTS, unit="elements",
-    rel_tol=1e-6,  # an exact count: the seed's 290,440 is only 0.014% off
+    rel_tol=0,  # exactly: the article's 290,440 is only 0.014% off
     wrong_units={"fp32 bytes (4 bytes an element)": 4},
-    mistakes={_SEED_TYPO: "that is the seed's typo (55X55X96=290,440): multiply again."},
+    mistakes={_SEED_TYPO: "that is the article's typo (55X55X96=290,440): multiply again."},
     hint_text="A feature map of H x W pixels and C channels holds H*W*C numbers.",
     solution_text=f"55 x 55 x 96 = {_CONV1_ELEMENTS:,} (`cl.analyze(...)['activations']` of conv1); "
-                  f"the seed once writes {_SEED_TYPO:,}.",
+                  f"the article once writes {_SEED_TYPO:,}.",
     example_wrong=_SEED_TYPO,
 )
 
@@ -87,13 +87,13 @@ q4 = FunctionQuestion(
     example_wrong=_conv_out_without_floor,
 )
 
-# --- q5: the seed's conv4/conv5 mistake ------------------------------------------------------
-_SEED_WRONG_SHAPE = 27 * 27 * 256  # seeds/000_*: "之后的第4和5 卷积變成:27X27X256"
+# --- q5: the article's conv4/conv5 mistake ------------------------------------------------------
+_SEED_WRONG_SHAPE = 27 * 27 * 256  # 《大數據、AI和存儲芯片的未來》: "之后的第4和5 卷積變成:27X27X256"
 _CONV5_ELEMENTS = _elements("conv5")
 q5 = NumberQuestion(
-    name="q5", var="conv5_elements", points=2, expected=_CONV5_ELEMENTS, unit="elements", rel_tol=1e-6,
+    name="q5", var="conv5_elements", points=2, expected=_CONV5_ELEMENTS, unit="elements", rel_tol=0,   # exactly
     mistakes={
-        _SEED_WRONG_SHAPE: "that is the seed's 27X27X256: after pool2 the map is 13x13, and a 3x3 "
+        _SEED_WRONG_SHAPE: "that is the article's 27X27X256: after pool2 the map is 13x13, and a 3x3 "
                            "convolution with padding 1 and stride 1 keeps it 13x13.",
         _elements("conv4"): "that is conv4's 13x13x384; conv5 has 256 kernels.",
     },
@@ -107,7 +107,7 @@ q5 = NumberQuestion(
 # --- q6: the 224-vs-227 puzzle: what padding rescues 224? -------------------------------------
 _PADDING_FOR_224 = min(p for p in range(10) if conv_output_size(224, 11, 4, p) == _CONV1_SIDE)
 q6 = NumberQuestion(
-    name="q6", var="padding_224", points=2, expected=_PADDING_FOR_224, unit="pixels on each side",
+    name="q6", var="padding_224", points=2, expected=_PADDING_FOR_224, unit="pixels on each side", rel_tol=0,
     mistakes={
         0: f"with no padding (224 - 11)/4 + 1 = 54.25, which rounds down to {conv_output_size(224, 11, 4, 0)}.",
         1: f"with padding 1: (224 - 11 + 2)/4 + 1 = 54.75 -> {conv_output_size(224, 11, 4, 1)}.",
@@ -148,7 +148,7 @@ q7 = ChoiceQuestion(
 # --- q8: ceil_mode ---------------------------------------------------------------------------
 _CEIL = pool_output_size(14, 3, 2, ceil_mode=True)
 q8 = NumberQuestion(
-    name="q8", var="ceil_side", points=1, expected=_CEIL, unit="pixels",
+    name="q8", var="ceil_side", points=1, expected=_CEIL, unit="pixels", rel_tol=0,   # exactly
     mistakes={pool_output_size(14, 3, 2): "that is the default floor rounding; ceil_mode=True rounds up."},
     hint_text="(14 - 3)/2 + 1 = 6.5. Floor gives the default; ceil_mode rounds the other way "
               "(and keeps the extra window because it starts inside the input).",
@@ -157,3 +157,8 @@ q8 = NumberQuestion(
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+def score():
+    """Each question's status and the total: the last cell of the exercise notebook."""
+    show_score(QUESTIONS)

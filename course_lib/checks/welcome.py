@@ -15,7 +15,7 @@ _CONV1_MACS = int(analyze(zoo.alexnet_original()).set_index("name").loc["conv1",
 
 q1 = NumberQuestion(
     name="q1", var="conv1_flops", points=1,
-    expected=macs_to_flops(_CONV1_MACS), unit="FLOPs",
+    expected=macs_to_flops(_CONV1_MACS), unit="FLOPs", rel_tol=0,   # "exactly": a count
     wrong_units={"MACs, not FLOPs (one MAC is two FLOPs)": 0.5},
     hint_text="A multiply-accumulate is a multiply and an add. `cl.macs_to_flops` turns one into the other.",
     solution_text=f"FLOPs = 2 x MACs = 2 x {_CONV1_MACS:,} = {macs_to_flops(_CONV1_MACS):,}: "

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._base import new_figure
 
-__all__ = ["layer_share_plot", "memory_vs_batch_plot", "memory_breakdown_plot"]
+__all__ = ["layer_share_plot", "memory_vs_batch_plot", "memory_breakdown_plot", "capacity_label"]
 
 _PARTS = ("weights", "gradients", "optimizer_state", "activations")
 _PART_COLOURS = {"weights": "#4c72b0", "gradients": "#dd8452", "optimizer_state": "#937860", "activations": "#55a868"}
@@ -85,7 +85,8 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
         _check_columns(capacities, ["device", "capacity_bytes"], "memory_vs_batch_plot (capacities)")
         for name, cap in zip(capacities["device"], capacities["capacity_bytes"]):
             ax.axhline(cap / 1e9, color="#cf222e", linestyle="--", linewidth=1)
-            ax.text(batch[0], cap / 1e9 * 1.06, f"{gpu_label(name)}: {cap / 1e9:g} GB", color="#cf222e", fontsize=8)
+            ax.text(batch[0], cap / 1e9 * 1.06, f"{gpu_label(name)}: {capacity_label(cap)}", color="#cf222e",
+                    fontsize=8)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_ylim(bottom=max(1e-3, table["weights"].min() / 1e9 * 0.5))
@@ -133,7 +134,7 @@ def memory_breakdown_plot(parts: dict, fit_table=None, title: str | None = None)
         colours = ["#1a7f37" if f else "#cf222e" for f in fit_table["fits"]]
         ax2.barh(y, np.minimum(share, 300), color=colours)
         names = [gpu_label(d) for d in fit_table["device"]]
-        ax2.set_yticks(y, [f"{d}\n{c / 1e9:g} GB" for d, c in zip(names, fit_table["capacity_bytes"])]
+        ax2.set_yticks(y, [f"{d}\n{capacity_label(c)}" for d, c in zip(names, fit_table["capacity_bytes"])]
                        if "capacity_bytes" in fit_table else names)
         ax2.axvline(100, color="black", linewidth=1)
         for yi, s in zip(y, share):
@@ -146,6 +147,15 @@ def memory_breakdown_plot(parts: dict, fit_table=None, title: str | None = None)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def capacity_label(capacity_bytes: float) -> str:
+    """A GPU's memory as it is sold and as bytes: ``'3 GiB = 3.22 GB'`` (GPU "GB" are binary GiB; the
+    course's GB are 10^9 bytes, so the two numbers differ by 7.4%)."""
+    gib = capacity_bytes / 2 ** 30
+    if gib == round(gib):
+        return f"{gib:g} GiB = {capacity_bytes / 1e9:.3g} GB"
+    return f"{capacity_bytes / 1e9:.3g} GB"
 
 
 def gpu_label(device_name: str) -> str:

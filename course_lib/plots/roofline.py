@@ -21,7 +21,8 @@ _LINE_STYLES = ("-", "--", ":", "-.")
 
 
 def bandwidth_pressure_plot(table, memories=(), *, title=None, width=8.0, height=4.2):
-    """Per layer, the GB/s each stream needs to keep up with compute (log scale), and the device's bandwidth as a line.
+    """Per layer, the GB/s each stream needs to keep up with compute (log scale), their total (black tick:
+    what memory must deliver, to compare with the lines), and the device's bandwidth as a line.
 
     ``table`` is ``cl.roofline(...)``; rows without FLOPs are left out (they never keep
     compute busy). ``memories`` adds more horizontal lines: catalog names or Devices.
@@ -43,6 +44,11 @@ def bandwidth_pressure_plot(table, memories=(), *, title=None, width=8.0, height
             [((l, bottom), (l, v), (l + bar, v), (l + bar, bottom)) for l, v in zip(left, needs[:, i])],
             facecolors=colour, edgecolors="none", label=label))
         ax.add_collection(handles[-1])
+    # What memory must deliver is the sum of the three streams: a black tick over each layer's bars.
+    total = needs.sum(axis=1)
+    top = max(top, float(total.max()))
+    handles.append(ax.scatter(x, total, marker="_", s=500, linewidths=2.2, color="black", zorder=3,
+                              label="total: input + weights + output"))
     ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.minorticks_off()
     ax.set_xticks(x, rows["name"])
@@ -54,18 +60,23 @@ def bandwidth_pressure_plot(table, memories=(), *, title=None, width=8.0, height
                           f"{table.attrs.get('bytes_per_element', 4):g} B/element, at the peak of {table.attrs['device']}",
                  fontsize=10)
     ax.legend(handles=handles, fontsize=8, loc="upper left", ncols=2, framealpha=0.9)  # memory lines first
+    ax.set_xlabel("layer (a layer keeps up only if its total, the black tick, is under the memory's line)",
+                  fontsize=8.5)
     ax.grid(axis="y", which="major", alpha=0.3)
     ax.set_ylim(bottom, top * 30)  # room for the legend above the tallest bar
     return fig
 
 
-def memory_wall_plot(table, *, width=7.0, height=4.0):
-    """Growth of fp32 peak, top (tensor-core) peak and memory bandwidth since the first chip of ``cl.memory_wall()``."""
-    fig, ax = new_figure(width, height)
-    series = (("top_growth", "peak, best dense precision", "#c44e52", "s"),
-              ("fp32_growth", "peak, fp32", "#dd8452", "o"),
-              ("bandwidth_growth", "memory bandwidth", "#4c72b0", "^"))
-    for column, label, colour, marker in series:
+def memory_wall_plot(table, *, width=9.0, height=3.8):
+    """The memory wall from ``cl.memory_wall()``, like compared with like, in two panels.
+
+    Left: growth of the fp32 peak and of memory bandwidth since the first chip (both from the
+    same chips). Right: the ridge point (peak / bandwidth, FLOP per byte) of each chip, for its
+    fp32 peak and for its dense 16-bit tensor-core peak (from the V100 on).
+    """
+    fig, (ax, right) = new_figure(width, height, ncols=2)
+    for column, label, colour, marker in (("fp32_growth", "peak, fp32", "#dd8452", "o"),
+                                          ("bandwidth_growth", "memory bandwidth", "#4c72b0", "^")):
         ax.plot(table["year"], table[column], marker=marker, color=colour, label=label)
     for _, row in table.iterrows():
         ax.annotate(row["chip"], (row["year"], row["bandwidth_growth"]), textcoords="offset points",
@@ -74,10 +85,26 @@ def memory_wall_plot(table, *, width=7.0, height=4.0):
     ax.minorticks_off()
     ax.set_ylim(bottom=0.5)
     ax.set_xlabel("year announced")
-    ax.set_ylabel(f"growth over the {table['chip'].iloc[0]} (x)")
-    ax.set_title("The memory wall: compute grew faster than bandwidth", fontsize=10)
+    ax.set_ylabel(f"growth since the {table['chip'].iloc[0]} (x)")
+    ax.set_title("fp32 peak vs bandwidth (datasheet figures)", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="major")
+
+    x = np.arange(len(table))
+    tensor = table["tensor16_ridge"].to_numpy(dtype=float)
+    right.bar(x - 0.2, table["fp32_ridge"], width=0.4, color="#dd8452", label="fp32 peak")
+    right.bar(x + 0.2, np.nan_to_num(tensor), width=0.4, color="#c44e52", label="16-bit tensor peak (dense)")
+    for xi, value in zip(x, tensor):
+        if math.isnan(value):
+            right.text(xi + 0.2, 1.1, "none", ha="center", fontsize=7, color="0.4", rotation=90)
+    right.set_yscale("log")
+    right.minorticks_off()
+    right.set_ylim(1, 1000)
+    right.set_xticks(x, table["chip"], fontsize=8)
+    right.set_ylabel("ridge point (FLOP/byte)")
+    right.set_title("ridge = peak / bandwidth", fontsize=10)
+    right.legend(fontsize=8, loc="upper left")
+    right.grid(axis="y", alpha=0.3, which="major")
     return fig
 
 

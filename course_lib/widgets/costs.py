@@ -12,8 +12,8 @@ import pandas as pd
 from .. import zoo
 from ..analysis import analyze
 from ..counting import TOOL_CONVENTIONS, layer_counts, tool_total
-from ..memory import DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, fits, training_memory
-from ..plots.costs import gpu_label, layer_share_plot, memory_breakdown_plot
+from ..memory import DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, TRAINING_DTYPES, fits, training_memory
+from ..plots.costs import capacity_label, gpu_label, layer_share_plot, memory_breakdown_plot
 from ..units import format_bytes
 from ._base import build_app
 
@@ -40,22 +40,44 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
     summary = (f"**{network.name}**, {dtype}, batch {batch_size}, {optimizer}: "
                f"{format_bytes(parts['total'])} in all "
                f"(weights {format_bytes(parts['weights'])}, activations {format_bytes(parts['activations'])}). "
-               + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs."))
+               + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs.")
+               + (" Mixed precision: the optimizer state holds the fp32 master copy of the weights and fp32 "
+                  "optimizer values (4 bytes each), so only the weights, gradients and activations are 2 bytes."
+                  if dtype in ("fp16", "bf16") and optimizer != "inference" else ""))
     shown = pd.DataFrame({"GPU": [gpu_label(d) for d in table["device"]],
-                          "memory (GB)": [f"{c / 1e9:g}" for c in table["capacity_bytes"]],
+                          "memory (sold as GiB)": [capacity_label(c) for c in table["capacity_bytes"]],
                           "needed (GB)": [f"{n / 1e9:,.3f}" for n in table["needed_bytes"]],
                           "fits": ["yes" if f else "no" for f in table["fits"]],
                           "largest batch that fits": [f"{b:,}" for b in table["max_batch_size"]]})
     return summary, fig, shown
 
 
+def _dtype_options(optimizer: str) -> list[str]:
+    """Training is offered in fp32 and fp16/bf16 mixed precision only; int8, int4 and 1-bit are for inference."""
+    return list(DTYPE_BYTES) if optimizer == "inference" else list(TRAINING_DTYPES)
+
+
 def memory_explorer():
-    """Model, dtype, batch size and optimizer -> the memory breakdown and whether it fits each GPU."""
+    """Model, dtype, batch size and optimizer -> the memory breakdown and whether it fits each GPU.
+
+    The dtype menu follows the optimizer (an observer): int8, int4 and 1-bit appear for inference only.
+    """
+    optimizer = widgets.Dropdown(options=list(OPTIMIZER_STATES), value="adam", description="optimizer")
+    dtype = widgets.Dropdown(options=_dtype_options("adam"), value="fp32", description="dtype")
+
+    def follow_optimizer(change):
+        options = _dtype_options(change["new"])
+        keep = dtype.value if dtype.value in options else "fp32"
+        with dtype.hold_trait_notifications():
+            dtype.options = options
+            dtype.value = keep
+
+    optimizer.observe(follow_optimizer, names="value")
     controls = {
         "model": widgets.Dropdown(options=list(zoo.MODELS), value="alexnet_original", description="model"),
-        "dtype": widgets.Dropdown(options=list(DTYPE_BYTES), value="fp32", description="dtype"),
+        "dtype": dtype,
         "batch_size": widgets.SelectionSlider(options=BATCH_SIZES, value=32, description="batch"),
-        "optimizer": widgets.Dropdown(options=list(OPTIMIZER_STATES), value="adam", description="optimizer"),
+        "optimizer": optimizer,
     }
     return build_app(memory_view, controls, title="How much memory, and does it fit?")
 

@@ -45,7 +45,7 @@ def _mixed_note(device, dtype, bytes_per_element):
         return ""
     return (f"\n\n**Mixed assumption:** the peak of {device.name} is quoted for {device.precision} "
             f"({native} B per element) but the bytes are counted as {dtype} ({bytes_per_element:g} B), "
-            f"as the seeds do with their \"120 TFLOP/s\" and 4-byte elements.")
+            f"as the 2019 article quoted in lesson 04 does with its \"120 TFLOP/s\" and 4-byte elements.")
 
 
 # The tables depend only on (device, bytes per element, batch): a learner going back to a
