@@ -39,8 +39,8 @@ def test_conv_and_linear_backward_macs_by_hand():
 
 def test_training_rule_and_exact_count_for_alexnet():
     counts = cl.training_flops_per_example(cl.zoo.alexnet_original())
-    forward_macs = 724_406_816             # COURSE.md section 7: conv + FC MACs (thop, fvcore)
-    conv1_macs = 105_415_200               # COURSE.md section 2, notebook 03
+    forward_macs = 724_406_816             # conv + FC MACs of the 2012 AlexNet, as thop and fvcore report them
+    conv1_macs = 105_415_200               # 55 x 55 x 96 x 3 x 11 x 11 (notebook 03)
     assert counts["forward_flops"] == 2 * forward_macs
     assert counts["rule_flops"] == 3 * 2 * forward_macs
     assert counts["counted_flops"] == 2 * (3 * forward_macs - conv1_macs)   # conv1 has no input gradient
@@ -190,7 +190,7 @@ def test_allreduce_time_and_step_bound_by_hand():
 
 def test_memory_at_scale_calls_notebook_02_activations():
     net = cl.zoo.alexnet_original()
-    params = 60_965_224                                        # COURSE.md: AlexNet (2012) parameters
+    params = 60_965_224                                        # AlexNet (2012) parameters, summed layer by layer in tests/hand.py
     mem = cl.training_memory_at_scale(net, batch_per_device=32, n_devices=8, stage=3)
     assert mem["weights"] == pytest.approx(2 * params / 8)
     assert mem["optimizer_state"] == pytest.approx(12 * params / 8)
