@@ -96,8 +96,9 @@ def test_kv_cache_bytes_llama2(context, batch, expected):
 
 
 def test_max_batch_on_h200_by_hand():
-    # (141e9 - 6,738,415,616 * 2) / 2^31 = 59.38 -> 59 sequences of 4096 tokens
-    assert cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096) == math.floor((141e9 - 6_738_415_616 * 2) / 2 ** 31) == 59
+    # the H200's "141GB" is sold as 141 GiB (nvidia-smi shows 143,771 MiB usable):
+    # (141 x 2^30 - 6,738,415,616 * 2) / 2^31 = 64.22 -> 64 sequences of 4096 tokens
+    assert cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096) == math.floor((141 * 2 ** 30 - 6_738_415_616 * 2) / 2 ** 31) == 64
     assert cl.kv_max_batch_size(gpt2("big", 200, 8192, 64), "RTX 4090 fp16 tensor", 1024) == 0
 
 
