@@ -16,7 +16,14 @@ The simple model of an inference step, stated wherever it is used:
   ``q . k`` (scores) and ``softmax . v`` (values); norms, softmax, activations count 0;
 - prefill is causal: prompt token ``t`` attends to ``t`` keys (FlashAttention skips the
   masked half); every token's logits are computed (as a plain forward pass does);
-- time = max(FLOPs / peak, bytes / bandwidth), and the larger names the bound.
+- time = max(FLOPs / peak, bytes / bandwidth), and the larger names the bound; peak and
+  bandwidth are datasheet bounds, so the times are lower bounds.
+
+Shapes a config can express: any head_dim (Gemma's 16 heads of 256 on a 3072-wide stream),
+grouped-query attention, biases everywhere (GPT-2), nowhere (Llama) or on q, k, v only
+(Qwen2), gated (SwiGLU, GeGLU) or plain MLPs, tied or untied heads. Shapes it cannot:
+mixture-of-experts MLPs, layers of different widths, sliding-window or latent (MLA)
+attention.
 """
 from __future__ import annotations
 
@@ -31,8 +38,8 @@ from .devices import _compute_device, get_device, ridge_point
 __all__ = ["TransformerConfig", "GPT2_SMALL", "LLAMA2_7B", "LLAMA3_8B", "TRANSFORMER_PRESETS", "get_transformer",
            "transformer_params", "transformer_param_count", "transformer_macs", "macs_vs_context",
            "attention_crossover_context", "kv_cache_bytes", "kv_cache_bytes_per_token", "weight_bytes_read",
-           "inference_step", "decode_intensity_limit", "decode_batch_for_ridge", "mlp_intermediate_bytes", "prefill_vs_decode", "inference_sweep", "inference_memory", "kv_max_batch_size",
-           "TRANSFORMER_DTYPES"]
+           "inference_step", "decode_intensity_limit", "decode_batch_for_ridge", "mlp_intermediate_bytes",
+           "prefill_vs_decode", "inference_sweep", "inference_memory", "kv_max_batch_size", "TRANSFORMER_DTYPES"]
 
 # Bytes per stored element. fp8 is the H100/H200's 8-bit float (NVIDIA Hopper whitepaper);
 # int4 packs two weights per byte.

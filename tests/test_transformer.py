@@ -262,6 +262,35 @@ def test_widget_builds():
     assert len(app.children) >= 3
 
 
+def test_widget_lowers_context_for_a_shorter_model():
+    app = cl.widgets.transformer_explorer()
+    controls = {c.description: c for row in app.children[1:-1] for c in row.children}
+    controls["model"].value = "GPT-2 small"           # trained on 1,024 tokens; the default context is 4,096
+    assert controls["context"].value == 1024
+
+
+def test_steps_that_do_not_fit_are_marked():
+    # Llama-2-7B, 4,096 tokens, bf16 on the 141 GB H200: 59 sequences fit (test_max_batch_on_h200_by_hand)
+    sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(59, 64))
+    assert list(sweep["fits"]) == [True, False]
+    text, _ = cl.widgets.transformer_view(batch_size=64)
+    assert "does not fit" in text
+    assert cl.inference_step(cl.LLAMA2_7B, cl.Device("no capacity", 1e12, 1e11), "decode", 10)["fits"] is None
+
+
+def test_decode_batch_for_ridge():
+    # Llama-2-7B at 128 tokens: 2 x MACs per token / (KV bytes of 129 tokens) < 206, so no batch reaches the ridge
+    assert cl.decode_batch_for_ridge(cl.LLAMA2_7B, H200, 128) is None
+    b = cl.decode_batch_for_ridge(cl.LLAMA3_8B, H200, 128)
+    assert b is not None
+    assert cl.inference_step(cl.LLAMA3_8B, H200, "decode", 128, b)["bound"] == "compute"
+    assert cl.inference_step(cl.LLAMA3_8B, H200, "decode", 128, b - 1)["bound"] == "memory"
+
+
+def test_mlp_intermediate_by_hand():
+    assert cl.mlp_intermediate_bytes(cl.LLAMA2_7B, 4096, "bf16") == 4096 * 11008 * 2   # 90.2 MB
+
+
 # -- PyTorch cross-check ----------------------------------------------------------------------------
 
 def _torch_model(c):
