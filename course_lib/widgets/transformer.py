@@ -81,10 +81,14 @@ def transformer_explorer():
     }
     model, context = controls["model"], controls["context"]
 
-    def shorten_context(change):   # GPT-2 was trained on 1,024 tokens: do not leave the slider beyond that
+    def fit_context(change):   # GPT-2 was trained on 1,024 tokens: the slider offers no longer context
         longest = get_transformer(change["new"]).max_context
-        if context.value > longest:
-            context.value = max(c for c in TRANSFORMER_CONTEXTS if c <= longest)
+        allowed = tuple(c for c in TRANSFORMER_CONTEXTS if c <= longest)
+        value = min(context.value, allowed[-1])
+        if context.options != allowed:
+            context.options = allowed      # (resets the value to the first option)
+        context.value = value
 
-    model.observe(shorten_context, names="value")
+    model.observe(fit_context, names="value")
+    fit_context({"new": model.value})
     return build_app(transformer_view, controls, title="A transformer served on a chip: prefill vs decode")
