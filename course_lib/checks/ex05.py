@@ -54,8 +54,10 @@ _mv = matvec_cost(4096, 2)["intensity"]
 q4 = NumberQuestion(
     name="q4", var="matvec_fp16_oi", points=1,
     expected=_mv, unit="FLOP/byte", significant=4,
-    wrong_units={"fp32 (4 B), not fp16 (2 B)": 0.5, "FLOP per element, not per byte": 2},
-    mistakes={1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
+    wrong_units={"FLOP per element, not per byte": 2},
+    mistakes={matvec_cost(4096, 4)["intensity"]: "that is the intensity with fp32 elements (4 bytes); the question "
+                                                 "says fp16, 2 bytes an element.",
+              1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
                  "and give four significant digits.",
               0.5: "that is the fp32 limit for a very large n; here the elements are fp16 (2 bytes)."},
     hint_text="2n^2 FLOPs over (n^2 + 2n) elements of 2 bytes, n = 4096.",
