@@ -186,6 +186,35 @@ def test_allreduce_time_and_step_bound_by_hand():
     assert over_ib["bound"] == "communication"
 
 
+
+def test_training_run_days_follow_the_longer_of_compute_and_all_reduce():
+    # By hand: 1e12 FLOPs per example, batch 1, a 1e12 FLOP/s chip at 50% -> 2 s of compute per step.
+    # 1e9 parameters x 2 bytes on 2 devices: each sends 2 x 1/2 x 2e9 = 2e9 bytes; at 0.5e9 B/s -> 4 s.
+    # 43,200 examples on 2 devices = 21,600 steps; overlapped 4 s each = 86,400 s = 1 day (compute alone:
+    # half a day; one after the other: 6 s, 1.5 days); 2 devices x 24 h = 48 device-hours.
+    run = cl.training_run(1e12, 43_200, 1e9, 1e12, n_devices=2, mfu=0.5, link=0.5e9, batch_per_device=1)
+    assert run["step_bound"] == "communication"
+    assert run["days"] == pytest.approx(1.0) and run["days_compute"] == pytest.approx(0.5)
+    assert run["days_serial"] == pytest.approx(1.5)
+    assert run["days"] > run["days_compute"]
+    assert run["device_hours"] == pytest.approx(48.0)
+    assert run["kwh"] is None                 # a peak given as a number has no board power
+    # a fast link (8e9 B/s: 0.25 s) leaves compute the bound: the headline is compute alone
+    fast = cl.training_run(1e12, 43_200, 1e9, 1e12, n_devices=2, mfu=0.5, link=8e9, batch_per_device=1)
+    assert fast["step_bound"] == "compute" and fast["days"] == pytest.approx(0.5)
+    assert fast["days_serial"] == pytest.approx(21_600 * 2.25 / 86_400)
+
+
+def test_training_run_energy_counts_every_device_hour_at_board_power():
+    # Llama-2-7B over InfiniBand HDR at 1,024 tokens per GPU is communication-bound (test above):
+    # the energy follows the overlapped step, A100 SXM board power 400 W.
+    n = 6_738_415_616
+    run = cl.training_run(6 * n, 8 * 1024 * 1000, n, "A100 SXM 80GB bf16", 8, 0.4, "InfiniBand HDR", 1024)
+    comm = 2 * 7 / 8 * n * 2 / 25e9
+    assert run["step_bound"] == "communication" and run["seconds"] == pytest.approx(1000 * comm)
+    assert run["device_hours"] == pytest.approx(8 * 1000 * comm / 3600)
+    assert run["kwh"] == pytest.approx(run["device_hours"] * 400 / 1000)
+
 # --- memory at scale ----------------------------------------------------------------------------
 
 def test_memory_at_scale_calls_notebook_02_activations():

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .._checks import check_choice, check_int
 from ..analysis import analyze
+from ..devices import Device
 from ..transformer import get_transformer, transformer_param_count
 from ._base import DAY_S, _positive
 from .catalogs import training_device
@@ -28,7 +29,9 @@ def training_model(name: str) -> dict:
     """Training FLOPs per example and parameters of a model by name (``TRAINING_MODELS``).
 
     A zoo CNN: 3 x its forward FLOPs per image. A transformer: 6 x its parameters per
-    token (Kaplan's rule, attention left out).
+    token (Kaplan's rule, attention left out). ``batch_per_device`` is a realistic default for
+    the widget: 64 images (AlexNet's batch of 128 over its two GPUs, Krizhevsky et al. 2012,
+    section 5) or one sequence of the model's context in tokens.
     """
     from .. import zoo
 
@@ -36,10 +39,12 @@ def training_model(name: str) -> dict:
     if name in zoo.MODELS:
         network = zoo.MODELS[name]()
         return {"model": name, "flops_per_example": training_flops_per_example(network)["rule_flops"],
-                "params": int(analyze(network)["params"].sum()), "example": "image"}
+                "params": int(analyze(network)["params"].sum()), "example": "image",
+                "batch_per_device": 64}
     config = _EXTRA_TRANSFORMERS.get(name) or get_transformer(name)
     params = transformer_param_count(config)
-    return {"model": name, "flops_per_example": 6 * params, "params": params, "example": "token"}
+    return {"model": name, "flops_per_example": 6 * params, "params": params, "example": "token",
+            "batch_per_device": config.max_context}
 
 
 def training_run(flops_per_example: float, examples: float, params: float, device, n_devices: int = 1,
@@ -48,9 +53,12 @@ def training_run(flops_per_example: float, examples: float, params: float, devic
     """A whole data-parallel run: total FLOPs, steps, days, device-hours and energy (notebook 09's widget).
 
     ``examples`` images (or tokens) seen in all, ``batch_per_device`` per step on each of
-    ``n_devices``. Days at the MFU (``days``), and with each step's all-reduce added when it
-    is not hidden behind compute (``days_serial``). Energy at the device's board power
-    (``kwh``; None when the catalog has no power for it).
+    ``n_devices``. Each step takes ``data_parallel_step``'s time; the headline ``days``,
+    ``device_hours`` and ``kwh`` assume the all-reduce fully overlaps the compute, so a step
+    is the longer of the two (``step_overlapped_s``); ``days_serial`` assumes no overlap (their
+    sum); ``days_compute`` is compute alone (the step if communication were free). Energy at
+    the device's board power, for every device-hour of the run (``kwh``; None when the
+    catalog has no power for it).
     """
     total_examples = _positive("examples", examples)
     n = check_int("n_devices", n_devices, 1)
@@ -60,23 +68,26 @@ def training_run(flops_per_example: float, examples: float, params: float, devic
                          f"examples; raise examples or lower the batch")
     step = data_parallel_step(flops_per_example, batch, params, n, device, link, mfu, gradient_bytes_per_param)
     steps = total_examples / (n * batch)
-    seconds = steps * step["compute_s"]
+    seconds = steps * step["overlapped_s"]
     seconds_serial = steps * step["serial_s"]
+    seconds_compute = steps * step["compute_s"]
     device_hours = seconds * n / 3600
-    try:
-        kwh = energy_kwh(device_hours, device)
-    except ValueError:
-        kwh = None
+    kwh = None   # a peak given as a number has no board power
+    if isinstance(device, (str, Device)):
+        try:
+            kwh = energy_kwh(device_hours, device)
+        except ValueError:
+            kwh = None
     return {"total_flops": flops_per_example * total_examples, "steps": steps, "seconds": seconds,
-            "days": seconds / DAY_S, "days_serial": seconds_serial / DAY_S, "device_hours": device_hours,
+            "days": seconds / DAY_S, "days_serial": seconds_serial / DAY_S,
+            "days_compute": seconds_compute / DAY_S, "device_hours": device_hours,
             "kwh": kwh, **{f"step_{k}": v for k, v in step.items()}}
-
-
 
 def scaling_table(flops_per_example: float, examples: float, params: float, device, device_counts=(1, 8, 64, 512),
                   mfu: float = 0.4, link="NVLink 4 (H100)", batch_per_device: int = 1,
                   gradient_bytes_per_param: float = 2) -> pd.DataFrame:
-    """``training_run`` for each number of devices: days with and without the all-reduce (one row each)."""
+    """``training_run`` for each number of devices (one row each): days with the all-reduce overlapped
+    (``days``) and not overlapped (``days_serial``), the bound, device-hours."""
     rows = []
     for n in device_counts:
         run = training_run(flops_per_example, examples, params, device, n, mfu, link, batch_per_device,
