@@ -233,6 +233,20 @@ def test_recompute_share_by_hand():
     # 9 stored tensors of 1 element each (input + 8 layers): segments of 3 -> keep 3 checkpoints + 2 = 5 of 9
     net = cl.Network("chain", (1,), [cl.Linear(1) for _ in range(8)])
     assert cl.recompute_activation_share(net) == pytest.approx(5 / 9)
+    # stored tensors of 1, 8, 4, 2, 1 elements: segments of ceil(sqrt(5)) = 3 -> [1, 8, 4] and [2, 1];
+    # checkpoints 1 + 2, the largest recomputed part 8 + 4 = 12: keep 15 of 16
+    big_first = cl.Network("big first", (1,), [cl.Linear(8), cl.Linear(4), cl.Linear(2), cl.Linear(1)])
+    segments = cl.recompute_segments(big_first)
+    assert segments["checkpoint"].tolist() == [1, 2] and segments["recomputed"].tolist() == [12, 1]
+    assert segments["first"].tolist() == ["input", "fc3"] and segments["last"].tolist() == ["fc2", "fc4"]
+    assert cl.recompute_activation_share(big_first) == pytest.approx(15 / 16)
+
+
+def test_lookup_only_params_by_hand():
+    # GPT-3: tied token table (used by the output projection); only the 2,048 x 12,288 position table is lookup-only
+    assert cl.lookup_only_params(cl.GPT3_175B) == 2048 * 12288
+    # Llama 2 7B: RoPE (no position table), untied 32,000 x 4,096 input table
+    assert cl.lookup_only_params(cl.LLAMA2_7B) == 32000 * 4096
 
 
 # --- catalogs --------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ import pandas as pd
 
 from .._checks import check_int
 from ..analysis import Network, analyze
-from ..transformer import get_transformer, transformer_param_count
+from ..transformer import get_transformer, transformer_param_count, transformer_params
 from ._base import _network, _positive
 
 __all__ = ["TRAINING_FACTOR", "linear_backward_macs", "training_macs", "training_flops_per_example",
-           "transformer_training_flops", "transformer_training_flops_for"]
+           "transformer_training_flops", "transformer_training_flops_for", "lookup_only_params"]
 
 # forward (1) + gradient wrt inputs (1) + gradient wrt weights (1), in forward passes
 TRAINING_FACTOR = 3
@@ -110,3 +110,15 @@ def transformer_training_flops_for(config, tokens: float, context: int | None = 
     return transformer_training_flops(params, tokens, c.n_layers, c.n_heads * c.head_dim, ctx)
 
 
+
+
+def lookup_only_params(config) -> int:
+    """Parameters that only a lookup uses, so that 6N overcounts them: they do no MACs (notebook 09, section 2).
+
+    A learned position table (``max_context x d_model``) is only looked up. The token table is
+    looked up at the input too, but a tied one is also the output projection, ``d_model x
+    vocab`` MACs per token: only an untied input table (Llama 2's) is lookup-only.
+    """
+    c = get_transformer(config)
+    parts = transformer_params(c)["params"]
+    return int(parts["embedding/position"] + (0 if c.tied_embeddings else parts["embedding/token"]))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from .._checks import check_choice, check_int
 from ..analysis import Network, analyze
 from ..memory import _NO_NEW_TENSOR, training_memory
 from ._base import _network, _positive
 
-__all__ = ["MIXED_PRECISION_ADAM_BYTES", "ZERO_STAGES", "zero_memory", "recompute_activation_share",
-           "training_memory_at_scale"]
+__all__ = ["MIXED_PRECISION_ADAM_BYTES", "ZERO_STAGES", "zero_memory", "recompute_segments",
+           "recompute_activation_share", "training_memory_at_scale"]
 
 # Mixed-precision Adam, bytes per parameter (Rajbhandari et al. 2020, ZeRO, section 3.1;
 # Micikevicius et al. 2018): fp16 weights 2, fp16 gradients 2, and K = 12 of fp32 optimizer
@@ -46,22 +48,41 @@ def zero_memory(params: float, n_devices: int = 1, stage: int = 0, optimizer_byt
     return parts
 
 
+def recompute_segments(network: Network) -> pd.DataFrame:
+    """The segments activation recomputation splits a network's stored tensors into (elements per sample).
+
+    Chen et al. 2016: split the L stored tensors into segments of ~sqrt(L) (``ceil(sqrt(L))``
+    here); keep only each segment's first tensor (``checkpoint``), and during the backward
+    pass recompute one segment's other tensors (``recomputed``) at a time. The tensors are
+    the ones notebook 02 keeps (the input and every layer output that is a new tensor), in
+    order; ``first`` and ``last`` name the layers a segment spans. Notebook 09, section 5.
+    """
+    network = _network(network)
+    table = analyze(network)
+    stored = [("input", math.prod(network.input_shape))] + [
+        (name, int(a)) for name, a, kind in zip(table["name"], table["activations"], table["kind"])
+        if kind not in _NO_NEW_TENSOR]
+    k = max(1, math.ceil(math.sqrt(len(stored))))
+    rows = [{"first": seg[0][0], "last": seg[-1][0], "tensors": len(seg), "checkpoint": seg[0][1],
+             "recomputed": sum(size for _, size in seg[1:])}
+            for seg in (stored[i:i + k] for i in range(0, len(stored), k))]
+    segments = pd.DataFrame(rows)
+    segments["total"] = segments["checkpoint"] + segments["recomputed"]
+    segments.attrs.update(network=network.name, segment_size=k)
+    return segments
+
+
 def recompute_activation_share(network: Network) -> float:
     """The share of activation memory kept with activation recomputation (checkpointing), in (0, 1].
 
-    Chen et al. 2016: split the L stored tensors into segments of ~sqrt(L); keep only each
-    segment's first tensor, and during the backward pass recompute one segment at a time.
-    Kept = the checkpoints + the largest segment. Costs one more forward pass (training ~4 x
-    forward instead of 3 x). The tensors are the ones notebook 02 keeps (the input and
-    every layer output that is a new tensor).
+    Kept = every segment's checkpoint + the largest segment's other tensors, the ones
+    recomputed at one time (``recompute_segments``). Costs one more forward pass (training
+    ~4 x forward instead of 3 x). A network whose first layers hold most of its activations
+    (VGG) keeps most of them: the largest segment stays big.
     """
-    table = analyze(_network(network))
-    sizes = [math.prod(network.input_shape)] + [int(a) for a, kind in zip(table["activations"], table["kind"])
-                                                 if kind not in _NO_NEW_TENSOR]
-    k = max(1, math.ceil(math.sqrt(len(sizes))))
-    segments = [sizes[i:i + k] for i in range(0, len(sizes), k)]
-    kept = sum(s[0] for s in segments) + max(sum(s[1:]) for s in segments)
-    return kept / sum(sizes)
+    segments = recompute_segments(network)
+    kept = segments["checkpoint"].sum() + segments["recomputed"].max()
+    return float(kept / segments["total"].sum())
 
 
 def training_memory_at_scale(network: Network, batch_per_device: int = 32, n_devices: int = 1, stage: int = 0,
