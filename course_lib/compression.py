@@ -34,6 +34,7 @@ from .analysis import Network, analyze, layer_costs
 from .compression_numeric import *  # noqa: F401,F403
 from .compression_numeric import __all__ as _numeric_all
 from .layers import Conv2d, Layer, LayerCost, Linear, Residual
+from .energy import dram_energy_per_byte, mac_energy
 
 __all__ = [
     "svd_linear", "tucker2_conv", "cp_conv", "low_rank_fc",
@@ -476,29 +477,25 @@ def format_summary(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 # Horowitz, "Computing's energy problem", ISSCC 2014, 45 nm, as tabulated by Han et al. (NIPS 2015), in pJ.
-_ENERGY_45NM_PJ = {
-    32: {"mult": 3.7, "add": 0.9},   # 32-bit float multiply and add
-    8: {"mult": 0.2, "add": 0.03},   # 8-bit integer multiply and add
-}
-_DRAM_PJ_PER_32_BITS = 640.0         # one 32-bit DRAM read
+_MAC_DTYPE = {32: "fp32", 8: "int8"}   # course_lib.energy's MACs: fp32, or int8 with a 32-bit accumulator
 
 
 def compression_energy(network: Network, bits: int = 32, batch_size: int = 1) -> dict:
     """Energy of one inference's weight reads from DRAM and its MACs at 45 nm (Horowitz 2014), in joules.
 
-    ``bits`` is 32 (fp32 MACs) or 8 (int8 MACs), the two widths the table gives.
-    Weight reads: ``param_bytes`` of ``analyze`` (so a quantized or pruned network reads
-    less) at 640 pJ per 4 bytes, once per batch; MACs: ``macs * batch_size`` multiplies and adds.
+    ``bits`` is 32 (fp32 MACs: 3.7 + 0.9 pJ) or 8 (int8 MACs: an 8-bit multiply and a 32-bit
+    accumulate, 0.2 + 0.1 pJ), priced by ``course_lib.energy``. Weight reads: ``param_bytes`` of
+    ``analyze`` (so a quantized or pruned network reads less) at 640 pJ per 4 bytes, once per
+    batch; MACs: ``macs * batch_size``.
     Activations are left out. Returns the named parts and their ``total_J``.
     """
     _check_network(network)
-    bits = check_choice("bits", bits, tuple(_ENERGY_45NM_PJ))
+    bits = check_choice("bits", bits, tuple(_MAC_DTYPE))
     batch_size = check_int("batch_size", batch_size, 1)
     table = analyze(network, batch_size, bytes_per_element=bits / 8)
-    op = _ENERGY_45NM_PJ[bits]
     parts = {
-        "weights_from_DRAM_J": float(table["param_bytes"].sum()) / 4 * _DRAM_PJ_PER_32_BITS * 1e-12,
-        "macs_J": float(table["macs"].sum()) * batch_size * (op["mult"] + op["add"]) * 1e-12,
+        "weights_from_DRAM_J": float(table["param_bytes"].sum()) * dram_energy_per_byte() * 1e-12,
+        "macs_J": float(table["macs"].sum()) * batch_size * mac_energy(_MAC_DTYPE[bits]) * 1e-12,
     }
     parts["total_J"] = sum(parts.values())
     return parts

@@ -5,8 +5,8 @@ pool layer reads its input map and its weights from DRAM once and writes its out
 map once. Element-wise layers (ReLU, BatchNorm, Dropout) are applied on the fly as a
 layer writes its output, so they move nothing of their own.
 
-**Fused and tiled** (the idea of the DATE 2018 VGG16 accelerator in seeds/002, and of
-Alwani et al.'s "fused-layer CNN accelerators", MICRO 2016): consecutive layers run as
+**Fused and tiled** (the idea of the DATE 2018 VGG16 accelerator described in Cheng Jian's
+talk, quoted in notebook 07, and of Alwani et al.'s "fused-layer CNN accelerators", MICRO 2016): consecutive layers run as
 one group, one square tile of the *last* layer's output at a time; the intermediate maps
 never leave the chip. The simple model:
 

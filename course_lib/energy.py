@@ -1,17 +1,19 @@
 """Energy of computing vs moving data: Horowitz ISSCC 2014, 45 nm (notebooks 06 and 07).
 
 The figures are Mark Horowitz's, "Computing's energy problem (and what we can do about
-it)", ISSCC 2014, for a 45 nm process at 0.9 V, as tabulated by Han, Pool, Tran & Dally,
-"Learning both weights and connections for efficient neural networks", NIPS 2015
-(Figure 1). They are rough (a factor of two either way, and older than today's chips),
-but the *ratios* are what the lesson needs: one 32-bit DRAM read costs about 140
-floating-point multiply-accumulates.
+it)", ISSCC 2014, for a 45 nm process at 0.9 V. Han, Pool, Tran & Dally, "Learning both
+weights and connections for efficient neural networks", NIPS 2015 (Figure 1), tabulate
+only the 32-bit rows (int and float add and multiply, SRAM and DRAM reads per 32 bits);
+the int8 and fp16 rows are from Horowitz's own table. They are rough (a factor of two
+either way, and older than today's chips), but the *ratios* are what the lesson needs:
+one 32-bit DRAM read costs about 140 floating-point multiply-accumulates.
 
 The simple model, stated wherever it is used:
 
-- a multiply-accumulate (MAC) costs one multiply plus one add of the same width
-  (real int8 arrays such as TPU v1 accumulate in 32 bits: the add would then cost
-  0.1 pJ instead of 0.03, still tiny next to any memory access);
+- a multiply-accumulate (MAC) costs one multiply plus one add. An int8 MAC array
+  accumulates in 32 bits (TPU v1's products go to 32-bit accumulators, Jouppi et al.,
+  ISCA 2017), so an int8 MAC is an 8-bit multiply and a 32-bit add, 0.2 + 0.1 pJ;
+  fp32, fp16 and int32 MACs use a multiply and an add of their own width;
 - moving data costs per bit: a 32-bit DRAM read is 640 pJ, so a byte is 160 pJ
   whatever its dtype, and writes are counted at the read price (the table has no
   write figure);
@@ -31,14 +33,16 @@ __all__ = ["ENERGY_45NM_PJ", "ENERGY_SOURCE", "MAC_OPERATIONS", "energy_table", 
 
 ENERGY_SOURCE = ("M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, 45 nm; "
                  "as tabulated by Han et al., 'Learning both weights and connections', NIPS 2015, Fig. 1")
+_HOROWITZ_ONLY = ("M. Horowitz, 'Computing's energy problem (and what we can do about it)', ISSCC 2014, 45 nm "
+                  "(not in Han et al.'s table, which lists only 32-bit operations)")
 
 # pJ per operation, 45 nm (ENERGY_SOURCE). Key -> (bits of the operand, picojoules).
 ENERGY_45NM_PJ = {
-    "int8 add": (8, 0.03),
-    "int8 mult": (8, 0.2),
+    "int8 add": (8, 0.03),     # Horowitz 2014 only (Han et al. list only the 32-bit rows)
+    "int8 mult": (8, 0.2),     # Horowitz 2014 only
     "int32 add": (32, 0.1),
-    "fp16 add": (16, 0.4),     # Horowitz 2014 (his table; Han et al. list only the 32-bit rows)
-    "fp16 mult": (16, 1.1),    # Horowitz 2014
+    "fp16 add": (16, 0.4),     # Horowitz 2014 only
+    "fp16 mult": (16, 1.1),    # Horowitz 2014 only
     "fp32 add": (32, 0.9),
     "int32 mult": (32, 3.1),
     "fp32 mult": (32, 3.7),
@@ -46,20 +50,23 @@ ENERGY_45NM_PJ = {
     "DRAM read (32-bit)": (32, 640.0),
 }
 
-# The multiply and the add that make one MAC in each dtype (same width: see the module docstring).
+# The multiply and the add that make one MAC in each dtype (int8 accumulates in 32 bits: see the module docstring).
 MAC_OPERATIONS = {
     "fp32": ("fp32 mult", "fp32 add"),
     "fp16": ("fp16 mult", "fp16 add"),
     "int32": ("int32 mult", "int32 add"),
-    "int8": ("int8 mult", "int8 add"),
+    "int8": ("int8 mult", "int32 add"),
 }
 
 _BYTES = {"fp32": 4, "fp16": 2, "int32": 4, "int8": 1}
 
 
 def energy_table() -> pd.DataFrame:
-    """The 45 nm table: ``operation``, ``bits``, ``energy_pJ``, ``relative`` (to a 32-bit int add), ``source``."""
-    rows = [(name, bits, pj, pj / ENERGY_45NM_PJ["int32 add"][1], ENERGY_SOURCE)
+    """The 45 nm table: ``operation``, ``bits``, ``energy_pJ``, ``relative`` (to a 32-bit int add), ``source``.
+
+    ``source`` says which rows Han et al. tabulate (the 32-bit ones) and which are Horowitz's alone.
+    """
+    rows = [(name, bits, pj, pj / ENERGY_45NM_PJ["int32 add"][1], ENERGY_SOURCE if bits == 32 else _HOROWITZ_ONLY)
             for name, (bits, pj) in ENERGY_45NM_PJ.items()]
     return pd.DataFrame(rows, columns=["operation", "bits", "energy_pJ", "relative", "source"])
 
@@ -77,7 +84,7 @@ def _dtype(dtype):
 
 
 def mac_energy(dtype: str = "fp32") -> float:
-    """Picojoules of one multiply-accumulate: mult + add of ``dtype`` (fp32: 3.7 + 0.9 = 4.6 pJ)."""
+    """Picojoules of one multiply-accumulate (fp32: 3.7 + 0.9 = 4.6 pJ; int8: 0.2 + a 32-bit add 0.1 = 0.3 pJ)."""
     mult, add = MAC_OPERATIONS[_dtype(dtype)]
     return op_energy(mult) + op_energy(add)
 
@@ -97,7 +104,7 @@ def sram_energy_per_byte() -> float:
 def dram_read_ratio(dtype: str = "fp32") -> float:
     """How many MACs cost as much as reading one ``dtype`` operand from DRAM.
 
-    fp32: 640 / 4.6 = 139 (the "~140x"); int8: 160 / 0.23 = 696 -- narrower data saves
+    fp32: 640 / 4.6 = 139 (the "~140x"); int8: 160 / 0.3 = 533 -- narrower data saves
     less on the DRAM side per element than on the arithmetic side.
     """
     return _BYTES[_dtype(dtype)] * dram_energy_per_byte() / mac_energy(dtype)

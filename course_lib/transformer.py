@@ -16,7 +16,14 @@ The simple model of an inference step, stated wherever it is used:
   ``q . k`` (scores) and ``softmax . v`` (values); norms, softmax, activations count 0;
 - prefill is causal: prompt token ``t`` attends to ``t`` keys (FlashAttention skips the
   masked half); every token's logits are computed (as a plain forward pass does);
-- time = max(FLOPs / peak, bytes / bandwidth), and the larger names the bound.
+- time = max(FLOPs / peak, bytes / bandwidth), and the larger names the bound; peak and
+  bandwidth are datasheet bounds, so the times are lower bounds.
+
+Shapes a config can express: any head_dim (Gemma's 16 heads of 256 on a 3072-wide stream),
+grouped-query attention, biases everywhere (GPT-2), nowhere (Llama) or on q, k, v only
+(Qwen2), gated (SwiGLU, GeGLU) or plain MLPs, tied or untied heads. Shapes it cannot:
+mixture-of-experts MLPs, layers of different widths, sliding-window or latent (MLA)
+attention.
 """
 from __future__ import annotations
 
@@ -31,12 +38,13 @@ from .devices import _compute_device, get_device, ridge_point
 __all__ = ["TransformerConfig", "GPT2_SMALL", "LLAMA2_7B", "LLAMA3_8B", "TRANSFORMER_PRESETS", "get_transformer",
            "transformer_params", "transformer_param_count", "transformer_macs", "macs_vs_context",
            "attention_crossover_context", "kv_cache_bytes", "kv_cache_bytes_per_token", "weight_bytes_read",
-           "inference_step", "decode_intensity_limit", "prefill_vs_decode", "inference_sweep", "inference_memory", "kv_max_batch_size",
-           "TRANSFORMER_DTYPES"]
+           "inference_step", "decode_intensity_limit", "decode_batch_for_ridge", "mlp_intermediate_bytes",
+           "prefill_vs_decode", "inference_sweep", "inference_memory", "kv_max_batch_size", "TRANSFORMER_DTYPES"]
 
 # Bytes per stored element. fp8 is the H100/H200's 8-bit float (NVIDIA Hopper whitepaper);
 # int4 packs two weights per byte.
 TRANSFORMER_DTYPES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
+_GATED = ("swiglu", "geglu")   # MLPs with a gate matrix beside up and down
 
 
 @dataclass(frozen=True)
@@ -48,25 +56,32 @@ class TransformerConfig:
     name: str = "custom"
     n_layers: int = 12             # blocks, each = attention + MLP
     d_model: int = 768             # width of the residual stream (n_embd, hidden_size)
-    n_heads: int = 12              # query heads; head_dim = d_model // n_heads
+    n_heads: int = 12              # query heads
     n_kv_heads: int | None = None  # key/value heads: None = n_heads (multi-head); fewer = grouped-query attention
     d_ff: int | None = None        # MLP hidden width: None = 4 * d_model (GPT-2)
     vocab_size: int = 50257        # GPT-2's BPE vocabulary
     max_context: int = 1024        # longest sequence the model was trained on, in tokens
-    mlp: str = "gelu"              # "gelu": up + down (2 matrices); "swiglu": gate + up + down (3 matrices)
+    mlp: str = "gelu"              # "gelu": up + down (2 matrices); "swiglu" or "geglu" (Gemma): gate + up + down (3)
     tied_embeddings: bool = True   # the output head reuses the token embedding matrix
     bias: bool = True              # biases in every Linear and in LayerNorm (GPT-2 yes, Llama no)
     norm: str = "layernorm"        # "layernorm" (scale + shift) or "rmsnorm" (scale only)
     position: str = "learned"      # "learned" table of max_context x d_model (GPT-2) or "rope" (no weights)
+    head_dim: int | None = None    # width of one head: None = d_model // n_heads; Gemma-7B: 256 x 16 heads = 4096 != 3072
+    qkv_bias: bool | None = None   # biases on q, k, v: None = as ``bias``; True with bias=False: Qwen2 (q, k, v only)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise TypeError(f"name must be a non-empty string, got {self.name!r}")
         check_int("n_layers", self.n_layers, 1)
         check_int("d_model", self.d_model, 1)
-        check_int("n_heads", self.n_heads, 1, self.d_model)
-        if self.d_model % self.n_heads:
-            raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}")
+        check_int("n_heads", self.n_heads, 1)
+        if self.head_dim is None:
+            if self.d_model % self.n_heads:
+                raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}, or give head_dim "
+                                 f"(the width of one head) explicitly")
+            object.__setattr__(self, "head_dim", self.d_model // self.n_heads)
+        else:
+            check_int("head_dim", self.head_dim, 1)
         kv = self.n_heads if self.n_kv_heads is None else check_int("n_kv_heads", self.n_kv_heads, 1, self.n_heads)
         if self.n_heads % kv:
             raise ValueError(f"n_kv_heads={kv} must divide n_heads={self.n_heads} (each KV head serves a group of query heads)")
@@ -75,16 +90,19 @@ class TransformerConfig:
         object.__setattr__(self, "d_ff", d_ff)
         check_int("vocab_size", self.vocab_size, 1)
         check_int("max_context", self.max_context, 1)
-        check_choice("mlp", self.mlp, ("gelu", "swiglu"))
+        check_choice("mlp", self.mlp, ("gelu", "swiglu", "geglu"))
         check_choice("norm", self.norm, ("layernorm", "rmsnorm"))
         check_choice("position", self.position, ("learned", "rope"))
-        for flag in ("tied_embeddings", "bias"):
+        if self.qkv_bias is None:
+            object.__setattr__(self, "qkv_bias", self.bias)
+        for flag in ("tied_embeddings", "bias", "qkv_bias"):
             if not isinstance(getattr(self, flag), bool):
                 raise TypeError(f"{flag} must be True or False, got {getattr(self, flag)!r}")
 
     @property
-    def head_dim(self) -> int:
-        return self.d_model // self.n_heads
+    def q_dim(self) -> int:
+        """Width of the queries (and of the attention output): n_heads x head_dim, often but not always d_model."""
+        return self.n_heads * self.head_dim
 
     @property
     def kv_dim(self) -> int:
@@ -132,7 +150,9 @@ def _table(rows, value: str) -> pd.DataFrame:
 def transformer_params(config) -> pd.DataFrame:
     """Parameters by named part: ``each`` (one copy), ``copies`` (n_layers for a block's parts), ``params``.
 
-    Per block: ``attention/qkv`` = d x (d + 2 kv_dim) (+ biases), ``attention/proj`` = d x d,
+    Per block: ``attention/qkv`` = d x (q_dim + 2 kv_dim) (+ biases when ``qkv_bias``),
+    ``attention/proj`` = q_dim x d (+ a bias when ``bias``), where q_dim = n_heads x head_dim
+    (d itself unless ``head_dim`` says otherwise),
     ``mlp/up`` and ``mlp/down`` = d x d_ff each, ``mlp/gate`` another d x d_ff for SwiGLU,
     two norms of d (LayerNorm: 2d with its shift). Outside the blocks: the token table
     vocab x d, the learned position table max_context x d, a final norm, and the output
@@ -140,15 +160,15 @@ def transformer_params(config) -> pd.DataFrame:
     Taught in notebook 08.
     """
     c = get_transformer(config)
-    d, b = c.d_model, int(c.bias)
+    d, b, qb, q = c.d_model, int(c.bias), int(c.qkv_bias), c.q_dim
     norm = d * (2 if c.norm == "layernorm" and c.bias else 1)
-    gated = c.mlp == "swiglu"
+    gated = c.mlp in _GATED
     rows = [
         ("embedding/token", c.vocab_size * d, 1),
         ("embedding/position", c.max_context * d if c.position == "learned" else 0, 1),
         ("attention/norm", norm, c.n_layers),
-        ("attention/qkv", d * (d + 2 * c.kv_dim) + b * (d + 2 * c.kv_dim), c.n_layers),
-        ("attention/proj", d * d + b * d, c.n_layers),
+        ("attention/qkv", d * (q + 2 * c.kv_dim) + qb * (q + 2 * c.kv_dim), c.n_layers),
+        ("attention/proj", q * d + b * d, c.n_layers),
         ("mlp/norm", norm, c.n_layers),
         ("mlp/gate", (d * c.d_ff + b * c.d_ff) if gated else 0, c.n_layers),
         ("mlp/up", d * c.d_ff + b * c.d_ff, c.n_layers),
@@ -180,11 +200,11 @@ def transformer_macs(config, context: int) -> pd.DataFrame:
     context = check_int("context", context, 1)
     d = c.d_model
     rows = [
-        ("attention/qkv", d * (d + 2 * c.kv_dim), c.n_layers),
-        ("attention/scores", c.n_heads * c.head_dim * context, c.n_layers),
-        ("attention/values", c.n_heads * c.head_dim * context, c.n_layers),
-        ("attention/proj", d * d, c.n_layers),
-        ("mlp/gate", d * c.d_ff if c.mlp == "swiglu" else 0, c.n_layers),
+        ("attention/qkv", d * (c.q_dim + 2 * c.kv_dim), c.n_layers),
+        ("attention/scores", c.q_dim * context, c.n_layers),
+        ("attention/values", c.q_dim * context, c.n_layers),
+        ("attention/proj", c.q_dim * d, c.n_layers),
+        ("mlp/gate", d * c.d_ff if c.mlp in _GATED else 0, c.n_layers),
         ("mlp/up", d * c.d_ff, c.n_layers),
         ("mlp/down", c.d_ff * d, c.n_layers),
         ("lm_head", d * c.vocab_size, 1),
@@ -204,7 +224,7 @@ def _matrix_macs(c) -> int:
 
 def _attention_macs_per_key(c) -> int:
     """Attention MACs of one token per key it attends to (scores + values, all layers)."""
-    return 2 * c.n_layers * c.n_heads * c.head_dim
+    return 2 * c.n_layers * c.q_dim
 
 
 def macs_vs_context(config, contexts) -> pd.DataFrame:
@@ -252,6 +272,9 @@ def weight_bytes_read(config, dtype="bf16") -> float:
     """Bytes of weights one step reads: every parameter but the lookup-only embedding tables.
 
     A lookup reads a few rows (counted 0); a tied token table is read whole by the output head.
+    So this is less than the weights *stored* (``inference_memory``, ``transformer_param_count``)
+    by the untied token table and the learned position table: for Llama-2-7B, 32,000 x 4,096
+    weights. Notebook 08 states this definition where it first uses it.
     """
     c = get_transformer(config)
     params = transformer_params(c)["params"]
@@ -271,7 +294,11 @@ def inference_step(config, device, phase: str, context: int, batch_size: int = 1
       bytes = weights + that cache read + one token's keys and values written.
 
     Returns flops, bytes (by part), intensity (FLOP/byte), the device's ridge, the bound,
-    the time of the step and the time per generated/processed token (step time / tokens).
+    the time of the step and the time per generated/processed token (step time / tokens),
+    and whether the step fits in the device's memory: ``stored_bytes`` = every weight stored
+    + the KV cache of the batch after the step; ``fits`` is True/False, or None when the
+    catalog gives the device no memory capacity. Peak and bandwidth are the datasheet's
+    bounds, so the times are lower bounds: real kernels reach less.
     """
     c = get_transformer(config)
     dev = _compute_device(device)
@@ -291,6 +318,9 @@ def inference_step(config, device, phase: str, context: int, batch_size: int = 1
     weights = weight_bytes_read(c, dtype)
     flops = 2 * macs
     moved = weights + kv_read + kv_written
+    cached_tokens = context if phase == "prefill" else context + 1
+    stored = transformer_param_count(c) * _bytes(dtype) + kv_token * cached_tokens * batch_size
+    fits = None if dev.memory_bytes is None else bool(stored <= dev.memory_bytes)
     time_compute, time_memory = flops / dev.peak_flops, moved / dev.mem_bandwidth
     label = f"{phase} T={context}" + (f" b={batch_size}" if batch_size > 1 else "")
     return {"model": c.name, "device": dev.name, "phase": phase, "context": context, "batch_size": batch_size,
@@ -299,7 +329,8 @@ def inference_step(config, device, phase: str, context: int, batch_size: int = 1
             "ridge": ridge_point(dev),
             "bound": "compute" if time_compute >= time_memory else "memory",
             "time_compute_s": time_compute, "time_memory_s": time_memory, "time_s": max(time_compute, time_memory),
-            "time_per_token_s": max(time_compute, time_memory) / tokens, "label": label}
+            "time_per_token_s": max(time_compute, time_memory) / tokens,
+            "stored_bytes": stored, "memory_bytes": dev.memory_bytes, "fits": fits, "label": label}
 
 
 def decode_intensity_limit(config, context: int, dtype="bf16") -> float:
@@ -312,6 +343,38 @@ def decode_intensity_limit(config, context: int, dtype="bf16") -> float:
     context = check_int("context", context, 1)
     flops = 2 * (_matrix_macs(c) + _attention_macs_per_key(c) * context)
     return flops / (kv_cache_bytes_per_token(c, dtype) * (context + 1))
+
+
+def decode_batch_for_ridge(config, device, context: int, dtype="bf16", max_batch: int = 1 << 20):
+    """The smallest batch whose decode step at ``context`` tokens reaches the device's ridge (compute bound).
+
+    None when no batch does (``decode_intensity_limit`` is below the ridge) or none up to ``max_batch``.
+    Check ``inference_step(...)["fits"]`` too: the batch may need more memory than the chip has.
+    """
+    c = get_transformer(config)
+    context = check_int("context", context, 1)
+    max_batch = check_int("max_batch", max_batch, 1)
+    if decode_intensity_limit(c, context, dtype) < ridge_point(_compute_device(device)):
+        return None
+    def compute_bound(b):
+        return inference_step(c, device, "decode", context, b, dtype)["bound"] == "compute"
+    if not compute_bound(max_batch):
+        return None
+    lo, hi = 1, max_batch            # intensity grows with the batch: bisect
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if compute_bound(mid) else (mid + 1, hi)
+    return lo
+
+
+def mlp_intermediate_bytes(config, tokens: int, dtype="bf16") -> float:
+    """Bytes of one MLP intermediate of ``tokens`` tokens: ``tokens x d_ff x bytes`` (the largest activation).
+
+    Notebook 08 compares it with an on-chip L2 cache: where it is larger, the simple model's
+    "activations stay on chip" does not hold and a real prefill also moves activations.
+    """
+    c = get_transformer(config)
+    return check_int("tokens", tokens, 1) * c.d_ff * _bytes(dtype)
 
 
 def inference_sweep(config, device, *, phases=_PHASES, contexts=(4096,), batch_sizes=(1,), dtype="bf16") -> pd.DataFrame:

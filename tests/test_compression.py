@@ -298,6 +298,7 @@ def test_compression_energy_by_hand():
     assert parts["macs_J"] == pytest.approx(ALEXNET_MACS * (3.7 + 0.9) * 1e-12)
     int8 = cl.compression_energy(cl.quantize(cl.zoo.alexnet_original(), 8), bits=8)
     assert int8["weights_from_DRAM_J"] == pytest.approx(ALEXNET_PARAMS * 160e-12)
+    assert int8["macs_J"] == pytest.approx(ALEXNET_MACS * (0.2 + 0.1) * 1e-12)   # 8-bit mult, 32-bit accumulate
     assert int8["total_J"] == pytest.approx(int8["weights_from_DRAM_J"] + int8["macs_J"])
 
 

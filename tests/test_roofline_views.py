@@ -167,3 +167,10 @@ def test_roofline_plot_accepts_a_measured_device():
     me = cl.Device("mine", 1e11, 2e10)
     fig = plots.roofline_plot([me, "GTX 1080"], cl.kernel_costs(1024))
     assert len(fig.axes[0].get_legend().get_texts()) == 2
+
+
+def test_roofline_view_names_its_traffic_model():
+    # notebook 05 counts activations through memory; on TPU v1 the view points to notebook 07's weight-only model
+    assert "input, weights and output" in cl.widgets.roofline_view("GTX 1080")[1]
+    assert "notebook 07" in cl.widgets.roofline_view("TPU v1", "int8/fp8")[1]
+    assert "notebook 07" not in cl.widgets.roofline_view("GTX 1080")[1]

@@ -186,6 +186,35 @@ def test_allreduce_time_and_step_bound_by_hand():
     assert over_ib["bound"] == "communication"
 
 
+
+def test_training_run_days_follow_the_longer_of_compute_and_all_reduce():
+    # By hand: 1e12 FLOPs per example, batch 1, a 1e12 FLOP/s chip at 50% -> 2 s of compute per step.
+    # 1e9 parameters x 2 bytes on 2 devices: each sends 2 x 1/2 x 2e9 = 2e9 bytes; at 0.5e9 B/s -> 4 s.
+    # 43,200 examples on 2 devices = 21,600 steps; overlapped 4 s each = 86,400 s = 1 day (compute alone:
+    # half a day; one after the other: 6 s, 1.5 days); 2 devices x 24 h = 48 device-hours.
+    run = cl.training_run(1e12, 43_200, 1e9, 1e12, n_devices=2, mfu=0.5, link=0.5e9, batch_per_device=1)
+    assert run["step_bound"] == "communication"
+    assert run["days"] == pytest.approx(1.0) and run["days_compute"] == pytest.approx(0.5)
+    assert run["days_serial"] == pytest.approx(1.5)
+    assert run["days"] > run["days_compute"]
+    assert run["device_hours"] == pytest.approx(48.0)
+    assert run["kwh"] is None                 # a peak given as a number has no board power
+    # a fast link (8e9 B/s: 0.25 s) leaves compute the bound: the headline is compute alone
+    fast = cl.training_run(1e12, 43_200, 1e9, 1e12, n_devices=2, mfu=0.5, link=8e9, batch_per_device=1)
+    assert fast["step_bound"] == "compute" and fast["days"] == pytest.approx(0.5)
+    assert fast["days_serial"] == pytest.approx(21_600 * 2.25 / 86_400)
+
+
+def test_training_run_energy_counts_every_device_hour_at_board_power():
+    # Llama-2-7B over InfiniBand HDR at 1,024 tokens per GPU is communication-bound (test above):
+    # the energy follows the overlapped step, A100 SXM board power 400 W.
+    n = 6_738_415_616
+    run = cl.training_run(6 * n, 8 * 1024 * 1000, n, "A100 SXM 80GB bf16", 8, 0.4, "InfiniBand HDR", 1024)
+    comm = 2 * 7 / 8 * n * 2 / 25e9
+    assert run["step_bound"] == "communication" and run["seconds"] == pytest.approx(1000 * comm)
+    assert run["device_hours"] == pytest.approx(8 * 1000 * comm / 3600)
+    assert run["kwh"] == pytest.approx(run["device_hours"] * 400 / 1000)
+
 # --- memory at scale ----------------------------------------------------------------------------
 
 def test_memory_at_scale_calls_notebook_02_activations():
@@ -204,6 +233,20 @@ def test_recompute_share_by_hand():
     # 9 stored tensors of 1 element each (input + 8 layers): segments of 3 -> keep 3 checkpoints + 2 = 5 of 9
     net = cl.Network("chain", (1,), [cl.Linear(1) for _ in range(8)])
     assert cl.recompute_activation_share(net) == pytest.approx(5 / 9)
+    # stored tensors of 1, 8, 4, 2, 1 elements: segments of ceil(sqrt(5)) = 3 -> [1, 8, 4] and [2, 1];
+    # checkpoints 1 + 2, the largest recomputed part 8 + 4 = 12: keep 15 of 16
+    big_first = cl.Network("big first", (1,), [cl.Linear(8), cl.Linear(4), cl.Linear(2), cl.Linear(1)])
+    segments = cl.recompute_segments(big_first)
+    assert segments["checkpoint"].tolist() == [1, 2] and segments["recomputed"].tolist() == [12, 1]
+    assert segments["first"].tolist() == ["input", "fc3"] and segments["last"].tolist() == ["fc2", "fc4"]
+    assert cl.recompute_activation_share(big_first) == pytest.approx(15 / 16)
+
+
+def test_lookup_only_params_by_hand():
+    # GPT-3: tied token table (used by the output projection); only the 2,048 x 12,288 position table is lookup-only
+    assert cl.lookup_only_params(cl.GPT3_175B) == 2048 * 12288
+    # Llama 2 7B: RoPE (no position table), untied 32,000 x 4,096 input table
+    assert cl.lookup_only_params(cl.LLAMA2_7B) == 32000 * 4096
 
 
 # --- catalogs --------------------------------------------------------------------------------------

@@ -36,6 +36,15 @@ PUBLISHED = [
     (llama("Llama-2-13B", 40, 5120, 40, 40, 13824), 13_015_864_320),
     (llama("Llama-2-70B", 80, 8192, 64, 8, 28672), 68_976_648_192),
     (cl.LLAMA3_8B, 8_030_261_248),
+    # head_dim != d_model / n_heads: Gemma-7B (HF google/gemma-7b config.json: 16 heads of 256 = 4096 on a
+    # 3072-wide stream, GeGLU, tied head); 8,537,680,896 as keras-hub's gemma_7b_en preset lists it.
+    (TransformerConfig("Gemma-7B", n_layers=28, d_model=3072, n_heads=16, n_kv_heads=16, head_dim=256, d_ff=24576,
+                       vocab_size=256000, max_context=8192, mlp="geglu", tied_embeddings=True, bias=False,
+                       norm="rmsnorm", position="rope"), 8_537_680_896),
+    # biases on q, k, v only: Qwen2.5-0.5B (HF Qwen/Qwen2.5-0.5B config.json), 494,032,768 parameters.
+    (TransformerConfig("Qwen2.5-0.5B", n_layers=24, d_model=896, n_heads=14, n_kv_heads=2, d_ff=4864,
+                       vocab_size=151936, max_context=32768, mlp="swiglu", tied_embeddings=True, bias=False,
+                       qkv_bias=True, norm="rmsnorm", position="rope"), 494_032_768),
 ]
 
 
@@ -53,6 +62,27 @@ def test_totals_are_sums_of_parts(config):
     assert (macs["macs"] == macs["each"] * macs["copies"]).all()
     sweep = cl.macs_vs_context(config, [1, 100])
     assert sweep["macs"].iloc[1] == macs["macs"].sum()
+
+
+def test_gemma_block_by_hand():
+    # one Gemma-7B block, worked by hand: q, k, v 3072 -> 3 x 4096; o 4096 -> 3072; gate, up, down 3072 x 24576;
+    # two RMSNorms of 3072. Counting o as 3072 x 3072 (head_dim taken as d_model / n_heads) gives 8.19 B in all.
+    gemma = PUBLISHED[-2][0]
+    table = cl.transformer_params(gemma)
+    assert table.loc["attention/qkv", "each"] == 3072 * 3 * 4096
+    assert table.loc["attention/proj", "each"] == 4096 * 3072
+    assert int(table.loc[table["copies"] == 28, "each"].sum()) == 3 * 3072 * 4096 + 4096 * 3072 + 3 * 3072 * 24576 + 2 * 3072
+    assert gemma.q_dim == 4096 and gemma.kv_dim == 4096
+    assert cl.kv_cache_bytes_per_token(gemma, "bf16") == 2 * 28 * 16 * 256 * 2
+    assert cl.transformer_macs(gemma, 10).loc["attention/scores", "each"] == 16 * 256 * 10
+
+
+def test_qkv_bias_only():
+    qwen = PUBLISHED[-1][0]
+    table = cl.transformer_params(qwen)
+    assert table.loc["attention/qkv", "each"] == 896 * (896 + 2 * 128) + (896 + 2 * 128)   # q, k, v biases
+    assert table.loc["attention/proj", "each"] == 896 * 896                                # o has none
+    assert table.loc["mlp/up", "each"] == 896 * 4864
 
 
 def test_gpt2_block_by_hand():
@@ -170,6 +200,10 @@ def test_inference_memory_sums():
     (lambda: TransformerConfig(mlp="relu"), ValueError, "mlp"),
     (lambda: TransformerConfig(norm="batchnorm"), ValueError, "norm"),
     (lambda: TransformerConfig(n_layers=True), TypeError, "n_layers"),
+    (lambda: TransformerConfig(d_model=3072, n_heads=7), ValueError, "head_dim"),
+    (lambda: TransformerConfig(head_dim=0), ValueError, "head_dim"),
+    (lambda: TransformerConfig(qkv_bias="yes"), TypeError, "qkv_bias"),
+    (lambda: cl.mlp_intermediate_bytes(cl.LLAMA2_7B, 0), ValueError, "tokens"),
     (lambda: TransformerConfig(n_layers=1.5), TypeError, "n_layers"),
     (lambda: TransformerConfig(bias="yes"), TypeError, "bias"),
     (lambda: cl.get_transformer("GPT-5"), ValueError, "presets"),
@@ -229,6 +263,35 @@ def test_widget_builds():
     assert len(app.children) >= 3
 
 
+def test_widget_lowers_context_for_a_shorter_model():
+    app = cl.widgets.transformer_explorer()
+    controls = {c.description: c for row in app.children[1:-1] for c in row.children}
+    controls["model"].value = "GPT-2 small"           # trained on 1,024 tokens; the default context is 4,096
+    assert controls["context"].value == 1024
+
+
+def test_steps_that_do_not_fit_are_marked():
+    # Llama-2-7B, 4,096 tokens, bf16 on the 141 GB H200: 59 sequences fit (test_max_batch_on_h200_by_hand)
+    sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(59, 64))
+    assert list(sweep["fits"]) == [True, False]
+    text, _ = cl.widgets.transformer_view(batch_size=64)
+    assert "does not fit" in text
+    assert cl.inference_step(cl.LLAMA2_7B, cl.Device("no capacity", 1e12, 1e11), "decode", 10)["fits"] is None
+
+
+def test_decode_batch_for_ridge():
+    # Llama-2-7B at 128 tokens: 2 x MACs per token / (KV bytes of 129 tokens) < 206, so no batch reaches the ridge
+    assert cl.decode_batch_for_ridge(cl.LLAMA2_7B, H200, 128) is None
+    b = cl.decode_batch_for_ridge(cl.LLAMA3_8B, H200, 128)
+    assert b is not None
+    assert cl.inference_step(cl.LLAMA3_8B, H200, "decode", 128, b)["bound"] == "compute"
+    assert cl.inference_step(cl.LLAMA3_8B, H200, "decode", 128, b - 1)["bound"] == "memory"
+
+
+def test_mlp_intermediate_by_hand():
+    assert cl.mlp_intermediate_bytes(cl.LLAMA2_7B, 4096, "bf16") == 4096 * 11008 * 2   # 90.2 MB
+
+
 # -- PyTorch cross-check ----------------------------------------------------------------------------
 
 def _torch_model(c):
@@ -241,12 +304,12 @@ def _torch_model(c):
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
-            d, b = c.d_model, c.bias
+            d, b, qb = c.d_model, c.bias, c.qkv_bias
             self.n1, self.n2 = norm(), norm()
-            self.q, self.k, self.v = nn.Linear(d, d, b), nn.Linear(d, c.kv_dim, b), nn.Linear(d, c.kv_dim, b)
-            self.o = nn.Linear(d, d, b)
+            self.q, self.k, self.v = nn.Linear(d, c.q_dim, qb), nn.Linear(d, c.kv_dim, qb), nn.Linear(d, c.kv_dim, qb)
+            self.o = nn.Linear(c.q_dim, d, b)
             self.up, self.down = nn.Linear(d, c.d_ff, b), nn.Linear(c.d_ff, d, b)
-            self.gate = nn.Linear(d, c.d_ff, b) if c.mlp == "swiglu" else None
+            self.gate = nn.Linear(d, c.d_ff, b) if c.mlp in ("swiglu", "geglu") else None
 
         def forward(self, x):
             B, T, d = x.shape
@@ -257,7 +320,7 @@ def _torch_model(c):
             v = self.v(h).view(B, T, KV, hs).transpose(1, 2).repeat_interleave(H // KV, dim=1)
             att = (q @ k.transpose(-2, -1)) / math.sqrt(hs)                                      # (B, H, T, T)
             att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf")).softmax(-1)
-            x = x + self.o((att @ v).transpose(1, 2).reshape(B, T, d))
+            x = x + self.o((att @ v).transpose(1, 2).reshape(B, T, H * hs))
             h = self.n2(x)
             m = F.silu(self.gate(h)) * self.up(h) if self.gate is not None else F.gelu(self.up(h))
             return x + self.down(m)
@@ -291,6 +354,10 @@ TORCH_CONFIGS = [
     TransformerConfig("llama-like-gqa", n_layers=2, d_model=64, n_heads=8, n_kv_heads=2, d_ff=96, vocab_size=50,
                       max_context=32, mlp="swiglu", tied_embeddings=False, bias=False, norm="rmsnorm",
                       position="rope"),
+    TransformerConfig("gemma-like-head-dim", n_layers=2, d_model=48, n_heads=4, head_dim=20, d_ff=64, vocab_size=40,
+                      max_context=16, mlp="swiglu", bias=False, norm="rmsnorm", position="rope"),
+    TransformerConfig("qwen-like-qkv-bias", n_layers=2, d_model=64, n_heads=8, n_kv_heads=2, d_ff=96, vocab_size=50,
+                      max_context=32, mlp="swiglu", bias=False, qkv_bias=True, norm="rmsnorm", position="rope"),
 ]
 
 

@@ -3,22 +3,22 @@ from __future__ import annotations
 
 from .. import Device, Linear, Network, attainable_flops, get_device, kernel_costs, layer_points, matmul_cost, \
     matvec_cost, ridge_point, roofline, zoo
-from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
-__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "score"]
 
 _GTX = get_device("GTX 1080")
 _RIDGE = ridge_point(_GTX)
 
 q1 = NumberQuestion(
     name="q1", var="gtx1080_ridge", points=1,
-    expected=_RIDGE, unit="FLOP/byte", rel_tol=2e-3,
-    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses the seed's rounded 8.8 TFLOP/s; use the catalog's peak.",
-              ridge_point(Device("seeds", 8e12, 320e9)): "that is the seed's formula '8 TFLOPS / 320 GB/s'; use the catalog's peak.",
-              28: "the seed's ~28 is rounded; give the ridge from the catalog's figures."},
+    expected=_RIDGE, unit="FLOP/byte", decimals=1,
+    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses the article's rounded 8.8 TFLOP/s; use the catalog's peak.",
+              ridge_point(Device("seeds", 8e12, 320e9)): "that is the article's formula '8 TFLOPS / 320 GB/s'; use the catalog's peak.",
+              28: "the article's ~28 is rounded; give the ridge from the catalog's figures, to 1 decimal place."},
     wrong_units={"TFLOP/s over GB/s (x 1000 too small): convert both to FLOP/s and bytes/s": 1e-3},
     hint_text="ridge = peak / bandwidth, both from cl.get_device('GTX 1080').",
-    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f} FLOP/byte (the seed's ~28 uses 8.8 TFLOP/s: 27.5).",
+    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f}, so {_RIDGE:.1f} FLOP/byte (the article's ~28 uses 8.8 TFLOP/s: 27.5).",
     example_wrong=28,
 )
 
@@ -53,9 +53,11 @@ q3 = FunctionQuestion(
 _mv = matvec_cost(4096, 2)["intensity"]
 q4 = NumberQuestion(
     name="q4", var="matvec_fp16_oi", points=1,
-    expected=_mv, unit="FLOP/byte", rel_tol=1e-4,
-    wrong_units={"fp32 (4 B), not fp16 (2 B)": 0.5, "FLOP per element, not per byte": 2},
-    mistakes={1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
+    expected=_mv, unit="FLOP/byte", significant=4,
+    wrong_units={"FLOP per element, not per byte": 2},
+    mistakes={matvec_cost(4096, 4)["intensity"]: "that is the intensity with fp32 elements (4 bytes); the question "
+                                                 "says fp16, 2 bytes an element.",
+              1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
                  "and give four significant digits.",
               0.5: "that is the fp32 limit for a very large n; here the elements are fp16 (2 bytes)."},
     hint_text="2n^2 FLOPs over (n^2 + 2n) elements of 2 bytes, n = 4096.",
@@ -96,7 +98,7 @@ def _smallest_compute_bound_batch():
 _batch = _smallest_compute_bound_batch()
 q6 = NumberQuestion(
     name="q6", var="fc1_batch", points=2,
-    expected=_batch, unit="images", rel_tol=1e-9,
+    expected=_batch, unit="images", rel_tol=1e-9,   # exactly: a whole number
     mistakes={_batch - 1: "one short: at that batch fc1 is still (just) memory bound.",
               64: "fc1 is compute bound at 64, but 64 is not the smallest such batch: try every batch between "
                   "32 and 64, not just powers of two."},
@@ -109,8 +111,9 @@ q6 = NumberQuestion(
 q7 = ChoiceQuestion(
     name="q7", var="xeon_ridge", points=2, expected="b",
     choices={"a": "The paper counts a multiply-add as one FLOP, which halves the ridge.",
-             "b": "The paper divides the peak by the sustained (measured) bandwidth, about 11 GB/s, not a "
-                  "rounded 10 GB/s: more bytes per second, so a lower ridge (~6.7).",
+             "b": "The paper divides the peak by the sustained (measured) bandwidth, about 11 GB/s, where the "
+                  "article uses 10 GB/s, less than the machine sustains: more bytes per second, so a lower ridge "
+                  "(~6.7); the article's 7.5 is pessimistic.",
              "c": "The paper uses a slower clock, so a lower peak.",
              "d": "The two figures are the same: 7.5 rounds to 6.7."},
     explanations={"a": "Both count 2 FLOPs per multiply-add (75 GFLOP/s is with that count).",
@@ -119,14 +122,16 @@ q7 = ChoiceQuestion(
                   "c": "The peaks differ by less than 1% (74.7 vs 75 GFLOP/s); the bandwidth is what differs.",
                   "d": "They differ by 10%: look at the bandwidth each uses."},
     hint_text="Compare the two 'Xeon E5345' rows of cl.devices(): which figure differs more?",
-    solution_text="b: the roofline paper plots sustained bandwidth (what the memory really delivers).",
+    solution_text="b: the roofline paper plots sustained bandwidth (what the memory really delivers). The pin "
+                  "bandwidth, 2 x 10.66 GB/s, would give the optimistic ridge 3.5; the article's 10 GB/s gives "
+                  "the pessimistic 7.5.",
     example_wrong="a",
 )
 
 _dot = attainable_flops(_GTX, kernel_costs(1024, 4).set_index("name").loc["dot product", "intensity"]) / 1e9
 q8 = NumberQuestion(
     name="q8", var="dot_gflops", points=1,
-    expected=_dot, unit="GFLOP/s", rel_tol=1e-3,
+    expected=_dot, unit="GFLOP/s", significant=3,
     wrong_units={"FLOP/s, not GFLOP/s": 1e9, "TFLOP/s, not GFLOP/s": 1e-3},
     mistakes={_GTX.peak_flops / 1e9: "that is the peak: a dot product (OI 1/4) is memory bound."},
     hint_text="OI of a dot product in fp32 is 1/4; attainable = min(peak, bandwidth x OI).",
@@ -135,3 +140,8 @@ q8 = NumberQuestion(
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+def score():
+    """Each question's status and the total (the last cell of the exercise notebook)."""
+    show_score(QUESTIONS)

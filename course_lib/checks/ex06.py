@@ -5,9 +5,9 @@ import math
 
 from .. import (Conv2d, Network, analyze, binarize, relative_error, roofline, sparse_bytes_per_weight,
                 svd_error, svd_linear, synthetic_weights, tradeoff_table, tucker2_conv, quantize, zoo)
-from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
-__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "EXERCISE_W", "PLOT_W"]
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "EXERCISE_W", "PLOT_W", "score"]
 
 # q1: AlexNet's fc1 (9216 -> 4096) at rank 128, weights only
 _pair = svd_linear((9216, 4096), 128)
@@ -15,7 +15,7 @@ _FC1_WEIGHTS = int(analyze(Network("fc1", (9216,), _pair))["params"].sum()) - 40
 
 q1 = NumberQuestion(
     name="q1", var="fc1_rank128_weights", points=1,
-    expected=_FC1_WEIGHTS, unit="weights", rel_tol=1e-9,
+    expected=_FC1_WEIGHTS, unit="weights", rel_tol=1e-9,   # exactly
     mistakes={9216 * 4096: "that is the dense fc1; the factorized layer stores r*(m+n) weights.",
               _FC1_WEIGHTS + 4096: "that includes fc1's 4096 biases; the question asks for weights only.",
               _FC1_WEIGHTS + 128 + 4096: "that includes biases (and the first thin layer has none: it keeps "
@@ -35,7 +35,7 @@ _S = [math.sqrt(v) for v in _S2]                                     # its singu
 
 q2 = NumberQuestion(
     name="q2", var="rank16_error", points=2,
-    expected=svd_error(_W, 16), unit="(a fraction)", rel_tol=1e-3,
+    expected=svd_error(_W, 16), unit="(a fraction)", significant=3,
     mistakes={_KEPT_SHARE: "that is the share the kept singular values hold; the error is made of the discarded ones.",
               1 - _KEPT_SHARE: "the norms add as squares: take sqrt(sum of the discarded s^2) / sqrt(sum of all s^2).",
               math.sqrt(sum(_S2[15:]) / sum(_S2)): "that discards s_16 too: rank 16 keeps the 16 largest values, "
@@ -84,7 +84,7 @@ q3 = FunctionQuestion(
 _INT8_BREAK_EVEN = 1 - 1 / sparse_bytes_per_weight(8, 16)
 q4 = NumberQuestion(
     name="q4", var="int8_break_even_sparsity", points=1,
-    expected=_INT8_BREAK_EVEN, unit="(a fraction)", rel_tol=1e-2,   # accepts 0.67
+    expected=_INT8_BREAK_EVEN, unit="(a fraction)", decimals=2,   # 0.67
     mistakes={1 - _INT8_BREAK_EVEN: "that is the break-even density (the kept fraction), and also the break-even "
                                     "sparsity of fp32 values; the question asks for the sparsity with 1-byte values.",
               0.5: "each kept weight costs its value (1 byte) and its index (2 bytes): 3 bytes, against 1 byte dense."},
@@ -100,7 +100,7 @@ _conv4 = Conv2d(256, 3, padding=1)
 _TUCKER = int(analyze(Network("t", (384, 13, 13), tucker2_conv(_conv4, 384, 96, 64)))["params"].sum())
 q5 = NumberQuestion(
     name="q5", var="tucker_params", points=2,
-    expected=_TUCKER, unit="params", rel_tol=1e-9,
+    expected=_TUCKER, unit="params", rel_tol=1e-9,   # exactly
     mistakes={9 * 96 * 64 + 256: "that is the core alone: add the two 1x1 convs.",
               9 * 96 * 64: "that is the core's weights alone: add the two 1x1 convs and the biases.",
               _TUCKER - 256: "almost: the last 1x1 conv keeps conv4's 256 biases.",
@@ -133,7 +133,7 @@ q6 = ChoiceQuestion(
     example_wrong="d",
 )
 
-# q7: find the mistake in the seed's description of three-stage pruning
+# q7: find the mistake in the talk's description of three-stage pruning (Cheng Jian, elecfans.com, 22 June 2018)
 q7 = ChoiceQuestion(
     name="q7", var="seed_pruning_mistake", points=1, expected="b",
     choices={"a": "The stages are in the wrong order: one must prune before training.",
@@ -143,12 +143,12 @@ q7 = ChoiceQuestion(
              "d": "Nothing: the passage is exact."},
     explanations={"a": "Train, prune, retrain is the right order: you need trained weights to know which are small.",
                   "b": "Right: the paper's title says it, 'Learning both Weights and Connections'. Scattered "
-                       "zeros are why the seed is right that the real speed-up is small.",
+                       "zeros are why the talk is right that the real speed-up is small.",
                   "c": "It does retrain (stage 3), and iterates prune + retrain.",
                   "d": "Look at what is removed in stage 2."},
-    hint_text="Unstructured pruning zeros single weights anywhere in a layer. What does the seed say is deleted?",
+    hint_text="Unstructured pruning zeros single weights anywhere in a layer. What does the talk say is deleted?",
     solution_text="b: stage 2 deletes connections (weights below a threshold), which keeps every layer's shape; "
-                  "that is exactly why the seed goes on to say the real speed-up is small.",
+                  "that is exactly why the talk goes on to say the real speed-up is small.",
     example_wrong="d",
 )
 
@@ -158,15 +158,20 @@ _SPEEDUP = (roofline(_alexnet, "GTX 1080")["time_s"].sum()
             / roofline(quantize(_alexnet, 8), "GTX 1080")["time_s"].sum())
 q8 = NumberQuestion(
     name="q8", var="int8_speedup", points=2,
-    expected=_SPEEDUP, unit="x", rel_tol=5e-3,   # accepts 2.53 or 2.54
+    expected=_SPEEDUP, unit="x", decimals=1,   # 2.5 (the lesson's 0.908 / 0.358 ms gives 2.54: also 2.5)
     mistakes={4.0: "that is the ratio of the weight bytes; the conv layers are compute bound and do not speed up.",
-              1.0: "the FC layers are memory bound at batch 1: fewer weight bytes make them faster."},
-    wrong_units={"time after / time before (the inverse)": 1 / _SPEEDUP ** 2},
+              1.0: "the FC layers are memory bound at batch 1: fewer weight bytes make them faster.",
+              1 / _SPEEDUP: "that is time after / time before, the inverse: the question asks how many times faster."},
     hint_text="Sum time_s of cl.roofline(net, 'GTX 1080') for cl.zoo.alexnet_original() and for "
               "cl.quantize(net, 8); divide before by after.",
-    solution_text=f"{_SPEEDUP:.3f}x: the FC layers (memory bound) get about 4x faster, the conv layers "
+    solution_text=f"{_SPEEDUP:.3f}, so {_SPEEDUP:.1f}x: the FC layers (memory bound) get about 4x faster, the conv layers "
                   "(compute bound) not at all.",
     example_wrong=4.0,
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+def score():
+    """Each question's status and the total (the last cell of the exercise notebook)."""
+    show_score(QUESTIONS)

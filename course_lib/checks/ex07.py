@@ -7,16 +7,16 @@ from __future__ import annotations
 from ..dataflow import batch_for_peak, input_tile_side, systolic_peak
 from ..devices import ridge_point
 from ..energy import dram_read_ratio, mac_energy, op_energy
-from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
-__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "score"]
 
 _PEAK = systolic_peak(256, 256, 700e6)
 _RIDGE = ridge_point("TPU v1")
 
 q1 = NumberQuestion(
     name="q1", var="tpu_peak_ops", points=1,
-    expected=_PEAK, unit="ops/s", rel_tol=5e-3,  # accepts the paper's rounded 92 TOPS
+    expected=_PEAK, unit="ops/s", significant=2,  # 9.2e13: the paper's 92 TOPS and 9.175e13 both round to it
     wrong_units={"MACs per second, not ops per second (a MAC is a multiply and an add: 2 ops)": 0.5,
                  "TOPS, not ops per second": 1e-12},
     hint_text="Every cell of the 256 x 256 array does one MAC per cycle; a MAC is 2 operations; 700 MHz is 700e6 cycles a second.",
@@ -25,13 +25,16 @@ q1 = NumberQuestion(
     example_wrong=256 * 256 * 700e6,
 )
 
+_BATCH = batch_for_peak("TPU v1", 1)
 q2 = NumberQuestion(
     name="q2", var="batch_needed", points=2,
-    expected=batch_for_peak("TPU v1", 1), unit="inputs", rel_tol=5e-4,
-    mistakes={_RIDGE: "that is the ridge point in ops per byte; each int8 weight byte gives 2 ops per input "
-                      "of the batch, so the batch is half of it",
-              _RIDGE / 2 + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge",
-              _RIDGE / 2 - 1: "one too few: at that batch the intensity is still below the ridge; round up, not down"},
+    expected=_BATCH, unit="inputs", rel_tol=1e-9,   # exactly: a whole batch
+    mistakes={1350: "that is the lesson's rounded 'about 1,350'; the question asks for the smallest whole batch "
+                    "that reaches the ridge, exactly: compute it from the catalog's peak and bandwidth.",
+              round(_RIDGE): "that is the ridge point in ops per byte; each int8 weight byte gives 2 ops per input "
+                             "of the batch, so the batch is half of it",
+              _BATCH + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge",
+              _BATCH - 1: "one too few: at that batch the intensity is still below the ridge; round up, not down"},
     hint_text="FC intensity on a weight-stationary array = 2 x batch / bytes_per_weight ops per weight byte. "
               "Set it equal to the ridge point of the catalog's 'TPU v1' (`cl.ridge_point`) and round up.",
     solution_text="ridge = 92e12 / 34e9 = 2,706 ops/byte; 2 x batch / 1 >= 2,706 gives batch >= 1,353 "
@@ -41,7 +44,7 @@ q2 = NumberQuestion(
 
 q3 = NumberQuestion(
     name="q3", var="dram_vs_mac", points=1,
-    expected=dram_read_ratio("fp32"), unit="MACs per DRAM read", rel_tol=1e-2,  # accepts "about 140"
+    expected=dram_read_ratio("fp32"), unit="MACs per DRAM read", significant=2,  # 140: the lesson's 139 and "about 140"
     mistakes={op_energy("DRAM read (32-bit)") / op_energy("fp32 mult"): "you compared with the multiply only; "
               "a MAC is a multiply and an add",
               op_energy("DRAM read (32-bit)") / op_energy("fp32 add"): "you compared with the add only; "
@@ -153,3 +156,8 @@ q8 = ChoiceQuestion(
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+def score():
+    """Each question's status and the total (the last cell of the exercise notebook)."""
+    show_score(QUESTIONS)

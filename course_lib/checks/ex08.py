@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import course_lib as cl
 
-from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion
+from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
-__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
+__all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "score"]
 
 H200 = "H200 SXM bf16"
 _GB = 1e9  # SI gigabyte, as vendors count memory
@@ -18,12 +18,12 @@ _KV_8 = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 8, "bf16")
 _DECODE = cl.inference_step(cl.LLAMA2_7B, H200, "decode", 4096, 1, "bf16")
 _MAX_BATCH = cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096, "bf16")
 _WEIGHTS = cl.transformer_param_count(cl.LLAMA2_7B) * 2      # all weights stored (the memory question)
-_READ = cl.weight_bytes_read(cl.LLAMA2_7B, "bf16")            # weights a step reads (not the lookup table)
+_READ = cl.weight_bytes_read(cl.LLAMA2_7B, "bf16")            # weights a step reads: all but the looked-up token table
 _DEVICE = cl.get_device(H200)
 _KV_4096 = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 1, "bf16")   # the cache a decode step at 4096 tokens reads
 
 q1 = NumberQuestion(
-    name="q1", var="block_params", points=1, expected=_BLOCK, unit="parameters", rel_tol=1e-9,
+    name="q1", var="block_params", points=1, expected=_BLOCK, unit="parameters", rel_tol=1e-9,   # exactly
     hint_text="One block = LayerNorm + c_attn (768 -> 3x768) + c_proj (768 -> 768) + LayerNorm + "
               "c_fc (768 -> 3072) + c_proj (3072 -> 768). Every Linear has a bias; a LayerNorm has a scale and a shift.",
     solution_text=f"2*768 + (768*2304 + 2304) + (768*768 + 768) + 2*768 + (768*3072 + 3072) + (3072*768 + 768) "
@@ -35,7 +35,7 @@ q1 = NumberQuestion(
 )
 
 q2 = NumberQuestion(
-    name="q2", var="kv_cache_gb", points=2, expected=_KV_8 / _GB, unit="GB", rel_tol=5e-3,  # accepts 17.2
+    name="q2", var="kv_cache_gb", points=2, expected=_KV_8 / _GB, unit="GB", significant=3,  # 17.2
     wrong_units={"GiB (2^30 bytes), not GB (10^9 bytes)": _GB / 2 ** 30, "bytes, not GB": _GB},
     mistakes={_KV_8 / _GB / 2: "that is the keys alone (or the values alone): the cache keeps both, "
                                "the factor 2 in 2 x layers x kv_heads x head_dim x bytes.",
@@ -69,28 +69,32 @@ q3 = FunctionQuestion(
 )
 
 q4 = NumberQuestion(
-    name="q4", var="decode_intensity", points=1, expected=_DECODE["intensity"], unit="FLOP/byte", rel_tol=0.03,
+    name="q4", var="decode_intensity", points=1, expected=_DECODE["intensity"], unit="FLOP/byte", significant=3,
     mistakes={2.0: "2 FLOPs per weight, yes, but each bf16 weight is 2 bytes read from memory.",
               0.5: "that would be fp32 weights (4 bytes each); the question says bf16.",
               2 * cl.transformer_param_count(cl.LLAMA2_7B) / (_WEIGHTS + _KV_4096):
                   "you counted the cache's bytes but not the attention FLOPs that read them: each cached bf16 key "
                   "or value is used in one multiply-accumulate, 2 FLOPs for 2 bytes."},
     hint_text="Each weight is read once per step and used in one multiply-accumulate (2 FLOPs) per sequence in the batch.",
-    solution_text=f"FLOPs = {_DECODE['flops']:.4g}, bytes = {_DECODE['bytes']:.4g} (weights + the 2 GiB cache): "
+    solution_text=f"FLOPs = {_DECODE['flops']:.4g}, bytes = {_DECODE['bytes']:.4g} (the weights read, all but the "
+                  f"token table, + the 2 GiB cache): "
                   f"intensity {_DECODE['intensity']:.3f}, about 1 FLOP per byte, far left of the ridge "
                   f"({_DECODE['ridge']:.0f}).",
     example_wrong=2.0,
 )
 
 q5 = NumberQuestion(
-    name="q5", var="decode_ms", points=1, expected=_DECODE["time_s"] * 1e3, unit="ms", rel_tol=0.01,
+    name="q5", var="decode_ms", points=1, expected=_DECODE["time_s"] * 1e3, unit="ms", significant=3,
     wrong_units={"seconds, not ms": 1e-3, "microseconds, not ms": 1e3},
     mistakes={_DECODE["time_compute_s"] * 1e3: "that is FLOPs / peak, the compute time; this step is memory "
                                                 "bound, so its time is bytes / bandwidth.",
               _WEIGHTS / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
                                                       "4,096-token KV cache (2.1 GB).",
               _READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
-                                                   "4,096-token KV cache (2.1 GB)."},
+                                                   "4,096-token KV cache (2.1 GB).",
+              (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]) / _DEVICE.mem_bandwidth * 1e3:
+                  "that counts every weight stored, the token embedding table too; a decode step only looks up "
+                  "one row of that table (0.26 GB in all), so the lesson and the question leave it out."},
     hint_text="time = max(FLOPs / peak, bytes / bandwidth). Which one is larger here?",
     solution_text=f"bytes / bandwidth = {_DECODE['bytes']:.4g} B / 4.8e12 B/s = {_DECODE['time_s'] * 1e3:.3f} ms "
                   f"(compute alone would take {_DECODE['time_compute_s'] * 1e3:.4f} ms).",
@@ -106,7 +110,7 @@ q6 = ChoiceQuestion(
     explanations={"a": "Look again: the b=512 point is still left of the dotted ridge line. Each sequence brings "
                        "its own KV cache, so the bytes grow with the batch as well as the FLOPs.",
                   "b": "Right: the weights are shared by the batch, the KV cache is not, so intensity levels off "
-                       "(cl.decode_intensity_limit) below the ridge.",
+                       "(cl.decode_intensity_limit) below the ridge. (And batch 512 would not even fit in memory.)",
                   "c": "The prefill point sits on the flat part of the roof, right of the ridge: compute bound.",
                   "d": "The decode b=1 point is about three orders of magnitude lower on the y axis."},
     hint_text="Find the dotted vertical line (the ridge). Points left of it are memory bound.",
@@ -152,3 +156,8 @@ q8 = NumberQuestion(
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]
+
+
+def score():
+    """Each question's status and the total (the last cell of the exercise notebook)."""
+    show_score(QUESTIONS)

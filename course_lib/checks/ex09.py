@@ -95,27 +95,29 @@ q5 = NumberQuestion(
     example_wrong=round(_N7 * 2 / _GB, 2),
 )
 
-# q6: read the plot: which links leave the step communication bound at 4,096 tokens per GPU?
-Q6_TOKENS = 4096
-_STEPS = {name: cl.data_parallel_step(6 * _N7, Q6_TOKENS, _N7, 8, A100, name, mfu=0.4)
+# q6: read the plot: which links leave the step communication bound at two sequences (8,192 tokens) per GPU?
+Q6_TOKENS = 8192
+_STEPS = {name: cl.data_parallel_step(flops_per_example=6 * _N7, batch_per_device=Q6_TOKENS, params=_N7, n_devices=8,
+                                      device=A100, link=name, mfu=0.4)
           for name in cl.interconnects()["name"]}
 _BOUND = sorted(name for name, step in _STEPS.items() if step["bound"] == "communication")
 
 q6 = ChoiceQuestion(
-    name="q6", var="plot_answer", points=1, expected="a",
+    name="q6", var="plot_answer", points=1, expected="d",
     choices={"a": "Only PCIe 3.0 x16.",
              "b": "PCIe 3.0 x16, PCIe 4.0 x16 and InfiniBand HDR.",
              "c": "Every link but the two NVLinks.",
              "d": "None: compute bounds the step on every link."},
-    explanations={"a": "Right: only its red bar is longer than the blue one. With twice the notebook's tokens per "
-                       "GPU the compute doubled, the gradients did not.",
-                  "b": "That was the notebook's step, at 2,048 tokens per GPU. Here each GPU computes twice as long; "
-                       "compare the bar lengths again.",
+    explanations={"a": "That was the notebook's step, at one 4,096-token sequence per GPU. Here each GPU computes "
+                       "twice as long; compare the bar lengths again.",
+                  "b": "Their red bars are the longest, but each is shorter than the blue bar.",
                   "c": "PCIe 5.0 and InfiniBand NDR finish their all-reduce well before the compute.",
-                  "d": "Look at PCIe 3.0: its red bar is longer than its blue bar."},
+                  "d": "Right: every red bar is shorter than the blue one. With two sequences per GPU the compute "
+                       "doubled; the gradients did not."},
     hint_text="Communication bounds the step where the red bar (all-reduce) is longer than the blue bar (compute).",
-    solution_text=f"a: at {Q6_TOKENS:,} tokens per GPU only {', '.join(_BOUND)} takes longer to all-reduce than to compute.",
-    example_wrong="b",
+    solution_text=(f"d: at {Q6_TOKENS:,} tokens per GPU no link takes longer to all-reduce than the compute "
+                   f"({', '.join(_BOUND) or 'none'} communication-bound)."),
+    example_wrong="a",
 )
 
 # q7: find the mistake

@@ -10,10 +10,11 @@ __all__ = ["scaling_plot", "step_time_plot"]
 
 
 def scaling_plot(table, highlight: int | None = None, width: float = 6.5, height: float = 3.6):
-    """Days to train against the number of devices (from ``cl.scaling_table``): compute alone vs + all-reduce."""
+    """Days to train against the number of devices (from ``cl.scaling_table``): the all-reduce overlapped with
+    the compute (a step takes the longer of the two) vs one after the other (their sum)."""
     fig, ax = new_figure(width, height)
     n = table["n_devices"]
-    ax.plot(n, table["days"], marker="o", color="#1f77b4", label="compute only (all-reduce hidden)")
+    ax.plot(n, table["days"], marker="o", color="#1f77b4", label="all-reduce overlaps compute (the longer of the two)")
     ax.plot(n, table["days_serial"], marker="s", color="#d62728", linestyle="--",
             label="compute + all-reduce, one after the other")
     if highlight is not None and highlight in set(n):
@@ -43,6 +44,7 @@ def step_time_plot(steps, width: float = 6.5, height: float = 2.8):
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("time of one step (ms)")
-    ax.legend(fontsize=8, loc="center right")
+    # above the axes, so that it never hides a bar
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax.grid(True, axis="x", alpha=0.3)
     return fig

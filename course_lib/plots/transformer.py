@@ -5,6 +5,7 @@ Each reads a table that ``course_lib.transformer`` computed; none counts on its 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..devices import attainable_flops, get_device, ridge_point
 from ._base import new_figure
@@ -59,8 +60,13 @@ def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
 
 
 def transformer_roofline_plot(table, device=None, width: float = 7.0, height: float = 4.2, annotate: bool = True):
-    """Inference steps (rows of ``cl.inference_sweep``) on the roofline of ``device`` (default: the table's)."""
+    """Inference steps (rows of ``cl.inference_sweep``) on the roofline of ``device`` (default: the table's).
+
+    A step whose weights and KV cache do not fit in the device's memory (``fits`` False) is drawn
+    hollow and labelled "does not fit": the roofline can place it, the chip cannot run it.
+    """
     dev = get_device(device if device is not None else table["device"].iloc[0])
+    table = table.reset_index(drop=True)   # concatenated sweeps repeat their row labels
     fig, ax = new_figure(width, height)
     lo = min(0.1, float(table["intensity"].min()) / 3)
     hi = max(1e5, float(table["intensity"].max()) * 3)
@@ -72,14 +78,22 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
     ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.03, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
     ax.text(lo * 1.3, dev.mem_bandwidth * lo * 60 / 1e12, "memory bound", fontsize=8, color="grey")
     ax.text(hi / 1.5, dev.peak_flops / 1e12 / 6, "compute bound", fontsize=8, color="grey", ha="right")
+    too_big = table["fits"].eq(False) if "fits" in table else pd.Series(False, index=table.index)
     for phase, rows in table.groupby("phase", sort=False):
-        ax.scatter(rows["intensity"], rows["flops"] / rows["time_s"] / 1e12, s=36, zorder=3,
-                   color=_PHASE_COLOURS.get(phase, "#2ca02c"), label=phase)
+        colour = _PHASE_COLOURS.get(phase, "#2ca02c")
+        fit_rows, big_rows = rows[~too_big[rows.index]], rows[too_big[rows.index]]
+        if len(fit_rows):
+            ax.scatter(fit_rows["intensity"], fit_rows["flops"] / fit_rows["time_s"] / 1e12, s=36, zorder=3,
+                       color=colour, label=phase)
+        if len(big_rows):
+            ax.scatter(big_rows["intensity"], big_rows["flops"] / big_rows["time_s"] / 1e12, s=36, zorder=3,
+                       facecolors="none", edgecolors=colour, label=f"{phase}: does not fit in memory")
         if annotate:
             for i, (_, row) in enumerate(rows.sort_values("intensity").iterrows()):
                 below = i % 2 == 0  # alternate below-right / above-left so that close points stay readable
                 below = below and row["intensity"] < hi / 30   # near the right edge: label to the left
-                ax.annotate(row["label"].replace(f"{phase} ", ""), (row["intensity"], row["flops"] / row["time_s"] / 1e12),
+                text = row["label"].replace(f"{phase} ", "") + (" (does not fit)" if too_big[row.name] else "")
+                ax.annotate(text, (row["intensity"], row["flops"] / row["time_s"] / 1e12),
                             xytext=(5, -10) if below else (-5, 5), ha="left" if below else "right",
                             textcoords="offset points", fontsize=7)
     ax.set_xscale("log")

@@ -101,8 +101,17 @@ def roofline_view(device="GTX 1080", dtype="fp32", batch=1):
             "Memory bound (intensity below the ridge): "
             + (", ".join(f"{n} ({_plain(i)})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
                if len(memory) else "none")
-            + "." + _mixed_note(device, dtype, bytes_per_element))
+            + ". Bytes counted: each layer's input, weights and output, all through memory."
+            + _traffic_note(device) + _mixed_note(device, dtype, bytes_per_element))
     return fig, text
+
+
+def _traffic_note(device):
+    if not device.name.startswith("TPU v1"):
+        return ""
+    return ("\n\n**Traffic model:** the real TPU v1 keeps activations in its 24 MiB on-chip buffer and reads only "
+            "weights from the 34 GB/s memory; counting weight bytes only, conv1 is past the ridge at batch 1 "
+            "(notebook 07).")
 
 
 def _controls(default_device):

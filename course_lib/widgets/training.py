@@ -13,8 +13,9 @@ from ._base import build_app
 __all__ = ["training_view", "training_explorer", "TRAINING_DATA_SIZES", "TRAINING_DEVICE_COUNTS",
            "TRAINING_BATCHES", "training_devices"]
 
-# Examples seen in all (images x epochs, or tokens): 10^6 ... 10^13 in half decades.
-TRAINING_DATA_SIZES = tuple(float(f"{m}e{e}") for e in range(6, 14) for m in (1, 3))[:-1]
+# Examples seen in all (images x epochs, or tokens): 10^6 ... 10^13 at 1, 2, 3 and 5 per decade, so that
+# AlexNet's ~1e8 images, GPT-3's 3e11 tokens and Llama 2's 2e12 tokens are on the slider.
+TRAINING_DATA_SIZES = tuple(float(f"{m}e{e}") for e in range(6, 14) for m in (1, 2, 3, 5))[:-3]
 TRAINING_DEVICE_COUNTS = tuple(2 ** k for k in range(0, 13))       # 1 ... 4,096
 TRAINING_BATCHES = tuple(2 ** k for k in range(0, 13))             # 1 ... 4,096 examples per device per step
 # Gradients travel in the precision the device computes in (fp32: 4 bytes; bf16, fp16, fp8 training: 2).
@@ -53,19 +54,21 @@ def training_view(model="alexnet_original", examples=1e8, device="GTX 580", n_de
     fit = ""
     if dev.memory_bytes and states > dev.memory_bytes:
         fit = (f"\n\n**Does not fit:** mixed-precision Adam keeps 16 bytes per parameter = {states / 1e9:,.1f} GB "
-               f"of model states per device, more than the {dev.memory_bytes / 1e9:,.0f} GB of a {dev.name}: "
+               f"of model states per device, more than the {dev.memory_bytes / 1e9:,.0f} GB each {dev.name} holds: "
                f"shard them (ZeRO) or the model itself.")
     lines = [
         f"**{model}**: {spec['params']:,} parameters, {spec['flops_per_example']:.3g} training FLOPs per "
         f"{spec['example']}; {examples:.3g} {spec['example']}s = **{run['total_flops']:.3g} FLOPs**.",
         "",
         f"On {n_devices:,} x {dev.name} at {mfu:.0%} MFU: **{_days(run['days'])}** "
-        f"({run['device_hours']:,.0f} device-hours, {kwh} at board power).",
+        f"({run['device_hours']:,.0f} device-hours, {kwh} at board power), if each step's all-reduce "
+        f"overlaps its compute (a step takes the longer of the two).",
         "",
         f"One step ({batch_per_device:,} {spec['example']}s per device): compute {_seconds(run['step_compute_s'])}, "
         f"ring all-reduce of {run['step_gradient_bytes'] / 1e9:,.3g} GB of {dev.precision} gradients over {link}: "
         f"{_seconds(run['step_communication_s'])}. **{run['step_bound'].capitalize()} bounds the step**"
-        + (f"; if the two do not overlap the run takes {_days(run['days_serial'])}." if n_devices > 1 else "."),
+        + (f"; if the two do not overlap the run takes {_days(run['days_serial'])}, with free communication "
+           f"{_days(run['days_compute'])}." if n_devices > 1 else "."),
     ]
     counts = sorted({1, 8, 64, 512, 4096, n_devices})
     counts = [n for n in counts if n * batch_per_device <= examples]
@@ -75,7 +78,11 @@ def training_view(model="alexnet_original", examples=1e8, device="GTX 580", n_de
 
 
 def training_explorer():
-    """Model, data, device, number of devices, MFU, link and batch -> days, device-hours, kWh and the bound."""
+    """Model, data, device, number of devices, MFU, link and batch -> days, device-hours, kWh and the bound.
+
+    Choosing a model sets the batch per device to a realistic one for it (``training_model``):
+    64 images for a CNN, one sequence of its context for a transformer.
+    """
     controls = {
         "model": widgets.Dropdown(options=list(TRAINING_MODELS), value="alexnet_original", description="model"),
         "examples": widgets.SelectionSlider(options=[(f"{v:.0e}", v) for v in TRAINING_DATA_SIZES], value=1e8,
@@ -86,4 +93,9 @@ def training_explorer():
         "link": widgets.Dropdown(options=list(interconnects()["name"]), value="PCIe 3.0 x16", description="link"),
         "batch_per_device": widgets.SelectionSlider(options=TRAINING_BATCHES, value=64, description="batch/device"),
     }
+
+    def batch_for_model(change):
+        controls["batch_per_device"].value = training_model(change["new"])["batch_per_device"]
+
+    controls["model"].observe(batch_for_model, names="value")
     return build_app(training_view, controls, title="What a training run costs")

@@ -15,7 +15,7 @@ __all__ = ["transformer_view", "transformer_explorer", "TRANSFORMER_CONTEXTS", "
            "transformer_devices"]
 
 TRANSFORMER_CONTEXTS = tuple(2 ** k for k in range(7, 16))   # 128 ... 32,768 tokens
-TRANSFORMER_BATCHES = tuple(2 ** k for k in range(0, 9))     # 1 ... 256 sequences
+TRANSFORMER_BATCHES = tuple(2 ** k for k in range(0, 10))    # 1 ... 512 sequences
 
 
 def transformer_devices() -> list[str]:
@@ -36,7 +36,7 @@ def transformer_view(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16
     from ..plots.transformer import transformer_roofline_plot
 
     config = get_transformer(model)
-    if context > config.max_context:
+    if context > config.max_context:   # the explorer lowers the slider first; a direct call gets the reason
         raise ValueError(f"context={context} is longer than {config.name} was trained for; "
                          f"pick a context between 1 and {config.max_context} tokens")
     table = inference_sweep(config, device, contexts=(context,), batch_sizes=(batch_size,), dtype=dtype)
@@ -48,10 +48,17 @@ def transformer_view(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16
     if fits == 0:   # not even the weights and one sequence's cache fit
         verdict = f"**does not fit**: not even one sequence fits in {dev_memory}'s memory"
     else:
-        verdict = f"{'fits' if batch_size <= fits else '**does not fit**'}: at most {fits:,} sequences on {dev_memory}"
+        verdict = (f"{'fits' if batch_size <= fits else '**does not fit** (hollow points)'}: "
+                   f"at most {fits:,} sequences on {dev_memory}")
+    read = table["weight_bytes"].iloc[0]
+    lookups = [name for name, only_looked_up in (("token embedding table", not config.tied_embeddings),
+                                                  ("position table", config.position == "learned")) if only_looked_up]
     lines = [
-        f"**{config.name}**: {params:,} parameters = {params * width / 1e9:,.2f} GB of weights in {dtype}; "
+        f"**{config.name}**: {params:,} parameters = {params * width / 1e9:,.2f} GB of weights stored in {dtype}; "
         f"KV cache of {batch_size} x {context:,} tokens = {kv / 1e9:,.2f} GB ({verdict}).",
+        "",
+        f"A step reads {read / 1e9:,.2f} GB of weights: all but the {' and '.join(lookups)}, of which a step "
+        f"looks up only a few rows. Times use the datasheet's peak and bandwidth: bounds a real kernel does not reach.",
         "",
         "| step | tokens | intensity (FLOP/B) | bound | time of the step | time per token |",
         "|---|---:|---:|---|---:|---:|",
@@ -72,4 +79,16 @@ def transformer_explorer():
         "dtype": widgets.Dropdown(options=list(TRANSFORMER_DTYPES), value="bf16", description="dtype"),
         "device": widgets.Dropdown(options=transformer_devices(), value="H200 SXM bf16", description="device"),
     }
+    model, context = controls["model"], controls["context"]
+
+    def fit_context(change):   # GPT-2 was trained on 1,024 tokens: the slider offers no longer context
+        longest = get_transformer(change["new"]).max_context
+        allowed = tuple(c for c in TRANSFORMER_CONTEXTS if c <= longest)
+        value = min(context.value, allowed[-1])
+        if context.options != allowed:
+            context.options = allowed      # (resets the value to the first option)
+        context.value = value
+
+    model.observe(fit_context, names="value")
+    fit_context({"new": model.value})
     return build_app(transformer_view, controls, title="A transformer served on a chip: prefill vs decode")
