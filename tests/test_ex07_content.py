@@ -92,7 +92,8 @@ def test_the_drop_is_where_the_weights_fit():
     ("batch_needed", 1352, INCORRECT),
     ("dram_vs_mac", 640 / (3.7 + 0.9), CORRECT),            # Horowitz / Han et al.: 139
     ("dram_vs_mac", 140, CORRECT),                          # the lesson's "~140x" is within 1%
-    ("dram_vs_mac", 142, INCORRECT),
+    ("dram_vs_mac", 142, CORRECT),                          # stated to 2 significant figures: within 5 of 139.1 passes
+    ("dram_vs_mac", 146, INCORRECT),
     ("dram_vs_mac", 6400, INCORRECT),                       # relative to an int add
 ])
 def test_numbers_against_hand_worked_values(var, answer, expected):
