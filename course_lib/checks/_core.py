@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 __all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
            "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "score_table", "show_score",
-           "report_answer", "report_calls", "check_report", "ReportError", "Unreadable"]
+           "report_answer", "report_calls", "kernel_report", "check_report", "ReportError", "Unreadable"]
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 
@@ -203,6 +203,22 @@ def _safe_str(error) -> bool:
         return type(str(error)) is str
     except BaseException:
         return False
+
+
+def kernel_report(namespace: dict, spec) -> str:
+    """What the grader asks a kernel for: JSON text ``{name: report}`` for ``spec`` [(name, kind, var, cases)].
+
+    ``kind`` is "function" (``report_calls`` on ``cases``) or anything else (``report_answer``).
+    Runs in the learner's kernel: its result is data for ``Question.judge``, never a verdict.
+    """
+    reports = {}
+    for name, kind, var, cases in spec:
+        try:
+            reports[name] = report_calls(namespace, var, cases) if kind == "function" else report_answer(namespace, var)
+        except Exception as error:   # e.g. a namespace whose lookups raise
+            reports[name] = {"answer": _marker(type(error).__name__, "the answer could not be read")}
+    import json
+    return json.dumps(reports, allow_nan=False)
 
 
 def _checked_value(value, depth: int = 0):
