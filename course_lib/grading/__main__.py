@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="the gradebook (default grades.csv)")
     parser.add_argument("--timeout", type=float, default=120,
                         help="seconds for all of a notebook's cells together (default 120); "
-                             "collecting its answers may take 10 s more")
+                             "collecting its answers may take 5 s more")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: the number of cores)")
     parser.add_argument("--checks", default="course_lib.checks",
                         help="the package holding the exNN check modules: a dotted name or a folder "

@@ -34,6 +34,9 @@ __all__ = ["grade", "grade_notebook", "run_job", "WATCHDOG_SLACK"]
 
 WATCHDOG_SLACK = 30          # seconds the watchdog adds to a job's own limits before it kills the worker
 MAX_WORKER_OUTPUT = 8_000_000
+# The worker imports course_lib.grading without course_lib/__init__ (which loads pandas: ~1 s a notebook).
+_WORKER_BOOT = ("import sys, types; package = types.ModuleType('course_lib'); package.__path__ = [sys.argv[1]]; "
+                "sys.modules['course_lib'] = package; from course_lib.grading.run import main; main()")
 
 
 def _kernel_argv(kernel: str) -> list[str]:
@@ -53,16 +56,46 @@ def _library_dir(library) -> str:
     return str(folder.resolve())
 
 
-def run_job(job: dict) -> dict:
-    """Run one notebook's job in a fresh worker process, under a watchdog; never raises for a bad notebook."""
-    limit = STARTUP_SECONDS + job["timeout"] + 2 * REPORT_SECONDS + WATCHDOG_SLACK
-    started = time.monotonic()
-    worker = subprocess.Popen([sys.executable, "-m", "course_lib.grading.run"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+def _stopped(pid: int) -> bool:
+    """Whether process ``pid`` is stopped (SIGSTOP, or traced): Linux's /proc/PID/stat says T or t."""
     try:
-        out, err = worker.communicate(json.dumps(job).encode(), timeout=limit)
-    except subprocess.TimeoutExpired:
-        out, err = None, b""
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
+    except (OSError, IndexError):
+        return False
+
+
+def run_job(job: dict) -> dict:
+    """Run one notebook's job in a fresh worker process, under a watchdog; never raises for a bad notebook.
+
+    The watchdog kills the worker's whole process group when its wall clock passes the job's
+    limits (startup + timeout + the report's time + WATCHDOG_SLACK), or when the worker has
+    been stopped for a second: nothing a notebook does to signals keeps a row from finishing.
+    """
+    limit = job["startup_seconds"] + job["timeout"] + 2 * REPORT_SECONDS + WATCHDOG_SLACK
+    started = time.monotonic()
+    worker = subprocess.Popen([sys.executable, "-c", _WORKER_BOOT, str(Path(__file__).resolve().parent.parent)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    out, err, why, stopped_since = None, b"", "", None
+    data = json.dumps(job).encode()
+    try:
+        while True:
+            try:
+                out, err = worker.communicate(data, timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                data = None
+            if time.monotonic() - started > limit:
+                why = f"no result after {limit:.0f} s"
+                break
+            if _stopped(worker.pid):
+                stopped_since = stopped_since or time.monotonic()
+                if time.monotonic() - stopped_since > 1:
+                    why = "the worker was stopped (SIGSTOP)"
+                    break
+            else:
+                stopped_since = None
     finally:
         try:       # the worker, and anything left in its process group (an unsandboxed kernel's children)
             os.killpg(worker.pid, signal.SIGKILL)
@@ -71,18 +104,18 @@ def run_job(job: dict) -> dict:
         worker.wait()
     seconds = time.monotonic() - started
     if out is None:
-        return {"report": None, "problems": ["timeout (the watchdog stopped the worker)"], "graded": True,
-                "detail": f"no result after {limit:.0f} s", "seconds": seconds}
+        problem = "timeout (the watchdog stopped the worker)" if "after" in why else "grader error: the worker stopped"
+        return {"report": None, "problems": [problem], "graded": "after" in why, "detail": why, "seconds": seconds}
     lines = out[-MAX_WORKER_OUTPUT:].decode("utf-8", "replace").strip().splitlines()
     try:
         outcome = json.loads(lines[-1])
         if type(outcome) is not dict:
             raise ValueError
     except (ValueError, IndexError):
-        why = f"exit code {worker.returncode}" if worker.returncode >= 0 else f"signal {-worker.returncode}"
+        how = f"exit code {worker.returncode}" if worker.returncode >= 0 else f"signal {-worker.returncode}"
         tail = err[-300:].decode("utf-8", "replace").strip().splitlines()
         return {"report": None, "problems": ["grader error: the worker died"], "graded": False,
-                "detail": f"{why}; {tail[-1] if tail else ''}"[:300], "seconds": seconds}
+                "detail": f"{how}; {tail[-1] if tail else ''}"[:300], "seconds": seconds}
     return outcome
 
 
@@ -114,10 +147,12 @@ def _row(sub: Submission, checks: Checks, sandbox: Sandbox) -> tuple[Result, lis
     return result, cells
 
 
-def _job(sub: Submission, cells, questions, timeout, kernel, packages, sandbox, limits) -> dict:
+def _job(sub: Submission, cells, questions, timeout, kernel, packages, sandbox, limits,
+         startup_seconds=STARTUP_SECONDS) -> dict:
     """Everything a worker needs, as plain JSON-ready data (it may travel to a Dask worker)."""
     return {"name": sub.name, "data": sub.data.decode("utf-8", "replace"), "cells": cells,
-            "spec": kernel_spec(questions), "timeout": timeout, "kernel_argv": _kernel_argv(kernel),
+            "spec": kernel_spec(questions), "timeout": timeout, "startup_seconds": startup_seconds,
+            "kernel_argv": _kernel_argv(kernel),
             "packages": packages, "sandbox": asdict(sandbox), "limits": asdict(limits)}
 
 
@@ -149,11 +184,13 @@ def _executor(jobs: int, dask: str | None):
 
 def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, checks="course_lib.checks",
           kernel: str = "python3", log=print, sandbox: str | Sandbox = "auto", dask: str | None = None,
-          library=None, limits: Limits | None = None) -> list[Result]:
+          library=None, limits: Limits | None = None, startup_seconds: float = STARTUP_SECONDS) -> list[Result]:
     """Grade every notebook under ``submissions`` (one folder per student); write the gradebook to ``out``.
 
     Raises ValueError for bad arguments and SandboxUnavailable for ``sandbox="required"``
     without a working bubblewrap; a bad submission never raises (its row says what went wrong).
+    ``library`` is the ``course_lib`` folder the kernels import (default: this one; the tests
+    give a copy); ``startup_seconds`` is how long a kernel may take to start (not in ``timeout``).
     """
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= 86_400):
         raise ValueError(f"timeout must be a number of seconds in (0, 86400], got {timeout!r}")
@@ -175,7 +212,8 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
                 book.add(result, write=False)
         else:
             questions = checks.modules[checks.exercise(sub.name)].QUESTIONS
-            work.append((result, questions, _job(sub, cells, questions, timeout, kernel, packages, sandbox, limits)))
+            work.append((result, questions, _job(sub, cells, questions, timeout, kernel, packages, sandbox, limits,
+                                                  startup_seconds)))
     if book:
         book.write_csv()
         for student in sorted({r.student for r in results}):
@@ -199,7 +237,10 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
                 log(f"[{done}/{len(work)}] {result.student[:80]}/{result.notebook[:80]}: {_score_text(result)}"
                     f"{' (' + result.problem[:200] + ')' if result.problem else ''} in {result.seconds:.1f} s")
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            if client is None:
+                executor.shutdown(wait=True, cancel_futures=True)
+            else:
+                executor.shutdown(wait=True)
             if client is not None:
                 client.close()
     results.sort(key=lambda r: (r.student, r.notebook))

@@ -91,7 +91,11 @@ def kernel_spec(questions) -> list:
     spec = []
     for q in questions:
         cases = [tuple(args) for args in q.cases] if isinstance(q, FunctionQuestion) else []
-        if ast.literal_eval(repr(cases)) != cases:
+        try:
+            plain = ast.literal_eval(repr(cases)) == cases
+        except (ValueError, SyntaxError, RecursionError):
+            plain = False
+        if not plain:
             raise ValueError(f"{q.name}: hidden cases must be plain literals (numbers, strings, lists, tuples)")
         spec.append((q.name, "function" if isinstance(q, FunctionQuestion) else "value", q.var, cases))
     return spec

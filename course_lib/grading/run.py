@@ -28,7 +28,7 @@ import time
 
 __all__ = ["run_notebook", "REPORT_SECONDS", "STARTUP_SECONDS", "MAX_REPORT_CHARS"]
 
-REPORT_SECONDS = 10          # to interrupt a notebook that ran out of time and collect its answers
+REPORT_SECONDS = 5           # to interrupt a notebook that ran out of time and collect its answers
 STARTUP_SECONDS = 60         # for the kernel to start (not counted in the notebook's time limit)
 MAX_REPORT_CHARS = 2_000_000  # a longer report is not read
 MAX_NAME_CHARS = 100         # of an exception's name, in the problem column
@@ -127,7 +127,8 @@ def run_notebook(job: dict) -> dict:
         client.load_connection_file()
         client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=True)
         try:
-            ready = _reply(client, client.kernel_info(), time.monotonic() + STARTUP_SECONDS, process)
+            ready = _reply(client, client.kernel_info(), time.monotonic() + job.get("startup_seconds", STARTUP_SECONDS),
+                           process)
         except _KernelDied:
             ready = None
         if ready is None:

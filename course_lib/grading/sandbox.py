@@ -47,6 +47,7 @@ INSIDE_HOME = "/tmp/home"
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "fonts", "mime.types",
         "nsswitch.conf")
 _CONFINE = Path(__file__).with_name("_confine.py")
+BWRAP_FALLBACK = "/usr/bin/bwrap"        # Debian's bubblewrap, when it is not on PATH
 
 
 class SandboxUnavailable(RuntimeError):
@@ -104,7 +105,7 @@ def choose_sandbox(mode: str = "auto", bwrap: str | None = None) -> Sandbox:
         raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}, got {mode!r}")
     if mode == "off":
         return Sandbox("none", note="graded WITHOUT a sandbox (--sandbox off): notebooks ran with the grader's rights")
-    bwrap = bwrap or shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+    bwrap = bwrap or shutil.which("bwrap") or (BWRAP_FALLBACK if os.path.exists(BWRAP_FALLBACK) else None)
     reason = None
     if not sys.platform.startswith("linux"):
         reason = f"bubblewrap needs Linux (this is {sys.platform})"
