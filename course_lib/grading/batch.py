@@ -14,6 +14,7 @@ gradebook (``gradebook.py``) as soon as it arrives.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -25,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .gradebook import Gradebook, Result, summary
-from .judge import Checks, find_checks, judge_report, kernel_spec
+from .judge import NOTEBOOK_NAME, Checks, find_checks, judge_report, kernel_spec
 from .run import REPORT_SECONDS, STARTUP_SECONDS
 from .sandbox import Limits, Sandbox, choose_sandbox
 from .submissions import Submission, code_cells, find_submissions
@@ -39,7 +40,16 @@ _WORKER_BOOT = ("import sys, types; package = types.ModuleType('course_lib'); pa
                 "sys.modules['course_lib'] = package; from course_lib.grading.run import main; main()")
 
 
+@functools.lru_cache(maxsize=None)
+def _kernel_argv_cached(kernel: str) -> tuple:
+    return tuple(_kernel_argv_uncached(kernel))
+
+
 def _kernel_argv(kernel: str) -> list[str]:
+    return list(_kernel_argv_cached(kernel))
+
+
+def _kernel_argv_uncached(kernel: str) -> list[str]:
     from jupyter_client.kernelspec import KernelSpecManager
 
     argv = list(KernelSpecManager().get_kernel_spec(kernel).argv)
@@ -124,13 +134,13 @@ def _row(sub: Submission, checks: Checks, sandbox: Sandbox) -> tuple[Result, lis
     if not sub.name:
         return Result(sub.student, "", score=None, max_score=None, problems=[sub.problem]), None
     number = checks.exercise(sub.name)
-    if number is None or (number not in checks.modules and number not in checks.load_errors):
+    if number is None or number not in checks.available:
         detail = f"no checks module ex{number} in {checks.package}" if number else "name is not NN_name.ipynb"
         return Result(sub.student, sub.name, score=None, max_score=None, problems=["unknown exercise"],
                       detail=detail), None
-    if number in checks.load_errors:
+    if number in checks.load_errors or number not in checks.modules:
         return Result(sub.student, sub.name, problems=[f"checks ex{number} failed to load"],
-                      detail=checks.load_errors[number], graded=False), None
+                      detail=checks.load_errors.get(number, "not loaded"), graded=False), None
     questions = checks.modules[number].QUESTIONS
     result = Result(sub.student, sub.name, points={q.name: 0 for q in questions},
                     max_score=sum(q.points for q in questions))
@@ -194,8 +204,10 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
     """
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= 86_400):
         raise ValueError(f"timeout must be a number of seconds in (0, 86400], got {timeout!r}")
-    checks = checks if isinstance(checks, Checks) else find_checks(checks)
     rows = find_submissions(submissions)
+    if not isinstance(checks, Checks):     # import only the exercises this batch needs
+        numbers = {number for row in rows for number in [NOTEBOOK_NAME.fullmatch(row.name)] if number}
+        checks = find_checks(checks, {match.group(1) for match in numbers})
     sandbox = sandbox if isinstance(sandbox, Sandbox) else choose_sandbox(sandbox)
     limits = limits or Limits(cpu_seconds=int(timeout * 2 + STARTUP_SECONDS + 60))
     packages = {"course_lib": _library_dir(library)}

@@ -33,6 +33,7 @@ class Checks:
     path_entry: str              # what must be on sys.path to import it
     modules: dict                # "01" -> the imported exNN module
     load_errors: dict            # "01" -> why exNN could not be imported
+    available: tuple = ()        # every NN with an exNN.py (imported or not)
 
     @property
     def questions(self) -> dict:
@@ -55,8 +56,12 @@ class Verdict:
     points: float
 
 
-def find_checks(spec: str = "course_lib.checks") -> Checks:
-    """Resolve ``spec`` (a dotted package name, or the path of a package folder) and import its exNN modules."""
+def find_checks(spec: str = "course_lib.checks", numbers=None) -> Checks:
+    """Resolve ``spec`` (a dotted package name, or the path of a package folder) and import its exNN modules.
+
+    ``numbers``: import only these exercises (the batch's; importing a module computes its
+    expected values, which can take seconds); default all.
+    """
     path = Path(spec)
     if path.is_dir():
         path = path.resolve()
@@ -74,8 +79,10 @@ def find_checks(spec: str = "course_lib.checks") -> Checks:
     if path_entry not in sys.path:
         sys.path.insert(0, path_entry)
     modules, errors = {}, {}
-    for module_file in sorted(package_dir.glob("ex[0-9][0-9].py")):
-        number = module_file.stem[2:]
+    available = tuple(sorted(f.stem[2:] for f in package_dir.glob("ex[0-9][0-9].py")))
+    for number in available:
+        if numbers is not None and number not in numbers:
+            continue
         try:
             module = importlib.import_module(f"{package}.ex{number}")
             for question in module.QUESTIONS:
@@ -83,7 +90,7 @@ def find_checks(spec: str = "course_lib.checks") -> Checks:
             modules[number] = module
         except Exception as error:  # a broken checks module marks its rows, it does not stop the batch
             errors[number] = f"{type(error).__name__}: {error}"[:300]
-    return Checks(package, top_dir, path_entry, modules, errors)
+    return Checks(package, top_dir, path_entry, modules, errors, available)
 
 
 def kernel_spec(questions) -> list:
