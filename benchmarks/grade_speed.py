@@ -43,6 +43,30 @@ def run(folder: Path, mode: str, jobs: int, timeout: float) -> tuple[float, list
     return seconds, rows, summary
 
 
+def kernel_round_trips(repeats: int) -> dict:
+    """Median seconds to start a kernel, run one trivial cell and collect its report, per sandbox kind."""
+    import statistics
+    from dataclasses import asdict
+
+    from course_lib.grading import Limits, choose_sandbox
+    from course_lib.grading.batch import _kernel_argv, _library_dir, run_job
+
+    medians = {}
+    for mode in ("auto", "off"):
+        sandbox = choose_sandbox(mode)
+        job = {"name": "01_x.ipynb", "data": "{}", "cells": [[1, "x = 1"]], "spec": [["q1", "value", "x", []]],
+               "timeout": 30, "startup_seconds": 60, "kernel_argv": _kernel_argv("python3"),
+               "packages": {"course_lib": _library_dir(None)}, "sandbox": asdict(sandbox), "limits": asdict(Limits())}
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            outcome = run_job(job)
+            assert outcome["report"] == '{"q1": {"answer": 1}}', outcome
+            times.append(time.perf_counter() - started)
+        medians[sandbox.label] = statistics.median(times)
+    return medians
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100, help="submissions (default 100)")
@@ -50,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--notebook", type=Path, default=ROOT / "solutions" / "01_alexnet_shapes.ipynb")
     parser.add_argument("--modes", default="auto,off", help="sandbox modes to time (default auto,off)")
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--round-trips", type=int, default=5,
+                        help="also time this many bare kernel round trips per sandbox kind, one at a time (default 5)")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="grade-speed-"))
     try:
@@ -75,6 +101,12 @@ def main(argv=None) -> int:
         if "auto" in times and "off" in times:
             extra = (times["auto"] - times["off"]) * args.jobs / args.n
             print(f"sandbox cost: {extra:+.2f} s per notebook ({times['auto'] / times['off']:.2f}x the unsandboxed run)")
+        if args.round_trips:
+            trips = kernel_round_trips(args.round_trips)
+            print("one kernel, started, one cell run, its report collected, killed (median of "
+                  f"{args.round_trips}, one at a time): " + ", ".join(f"{k} {v:.2f} s" for k, v in trips.items()))
+            if "bwrap" in trips and "none" in trips:
+                print(f"   the sandbox's own cost: {trips['bwrap'] - trips['none']:+.2f} s per notebook")
         if "auto" in times:
             verdict = "meets" if times["auto"] < 120 or args.n != 100 else "MISSES"
             print(f"goal: 100 sandboxed notebooks under 120 s on 2 cores: {verdict} ({times['auto']:.1f} s)")

@@ -160,6 +160,14 @@ def test_missing_submissions_folder_is_a_usage_error(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_gradebook_inside_the_submissions_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    assert grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "ann" / "g.csv")]) == 2
+    assert "outside the submissions folder" in capsys.readouterr().err
+    assert grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "nope" / "g.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 def test_sandbox_required_without_bwrap_fails_clearly(tmp_path, capsys, monkeypatch):
     (tmp_path / "subs" / "ann").mkdir(parents=True)
     monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None)
@@ -231,3 +239,9 @@ def test_grades_on_a_dask_local_cluster(tmp_path):
         results = grade.grade(submissions, tmp_path / "g.csv", timeout=30, checks=str(package),
                               dask=cluster.scheduler_address, log=lambda *a: None)
     assert [(r.student, r.score, r.max_score, r.problem) for r in results] == [("ann", 3, 3, ""), ("bob", 0, 3, "")]
+
+
+def test_summary_shows_control_characters_as_escapes():
+    result = grade.Result("\x1b]0;pwned\x07evil", "01_a.ipynb", problems=["cell error in cell 3 (\x1b[2J)"])
+    text = grade.summary([result], 1.0)
+    assert "\x1b" not in text and "\\x1b]0;pwned\\x07evil/01_a.ipynb" in text

@@ -245,6 +245,8 @@ def _batch_one(root):
         ("honest", "02_other.ipynb", _cells("answer = 6 * 7"), "3", "3", ""),
         ("honest_quiet", "01_fake.ipynb",   # silences its own output: answers are not read from stdout
          _cells("import sys, os\nsys.stdout = open(os.devnull, 'w')\n" + ANSWERS), "4", "4", ""),
+        ("honest_loud", "01_fake.ipynb",    # 20 MB of output: never read, never stored
+         _cells(ANSWERS, "print('x' * 20_000_000)\nfor i in range(20_000):\n    print(i)"), "4", "4", ""),
         ("honest_slow_loop", "01_fake.ipynb",  # answers, then an endless loop: graded on what it computed
          _cells(ANSWERS, "while True:\n    pass"), "4", "4", "timeout"),
         ("blank", "01_fake.ipynb", nbformat.writes(_blank()), "0", "4", ""),

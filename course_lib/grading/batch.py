@@ -20,12 +20,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
-from .gradebook import Gradebook, Result, summary
+from .gradebook import Gradebook, Result, printable, summary
 from .judge import NOTEBOOK_NAME, Checks, find_checks, judge_report, kernel_spec
 from .run import REPORT_SECONDS, STARTUP_SECONDS
 from .sandbox import Limits, Sandbox, choose_sandbox
@@ -84,18 +85,20 @@ def run_job(job: dict) -> dict:
     """
     limit = job["startup_seconds"] + job["timeout"] + 2 * REPORT_SECONDS + WATCHDOG_SLACK
     started = time.monotonic()
-    worker = subprocess.Popen([sys.executable, "-c", _WORKER_BOOT, str(Path(__file__).resolve().parent.parent)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              start_new_session=True)
+    with tempfile.TemporaryFile() as job_file:    # a file, not a pipe: nothing to write while we watch
+        job_file.write(json.dumps(job).encode())
+        job_file.seek(0)
+        worker = subprocess.Popen([sys.executable, "-c", _WORKER_BOOT, str(Path(__file__).resolve().parent.parent)],
+                                  stdin=job_file, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  start_new_session=True)
     out, err, why, stopped_since = None, b"", "", None
-    data = json.dumps(job).encode()
     try:
         while True:
             try:
-                out, err = worker.communicate(data, timeout=0.5)
+                out, err = worker.communicate(timeout=0.5)
                 break
             except subprocess.TimeoutExpired:
-                data = None
+                pass
             if time.monotonic() - started > limit:
                 why = f"no result after {limit:.0f} s"
                 break
@@ -205,6 +208,12 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
     if not (isinstance(timeout, (int, float)) and 0 < timeout <= 86_400):
         raise ValueError(f"timeout must be a number of seconds in (0, 86400], got {timeout!r}")
     rows = find_submissions(submissions)
+    if out is not None:
+        folder = Path(out).resolve().parent
+        if not folder.is_dir():
+            raise ValueError(f"--out: folder {str(folder)!r} does not exist")
+        if folder == Path(submissions).resolve() or Path(submissions).resolve() in folder.parents:
+            raise ValueError("--out must be outside the submissions folder (the grader never writes there)")
     if not isinstance(checks, Checks):     # import only the exercises this batch needs
         numbers = {number for row in rows for number in [NOTEBOOK_NAME.fullmatch(row.name)] if number}
         checks = find_checks(checks, {match.group(1) for match in numbers})
@@ -246,8 +255,9 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
                 results.append(result)
                 if book:
                     book.add(result)
-                log(f"[{done}/{len(work)}] {result.student[:80]}/{result.notebook[:80]}: {_score_text(result)}"
-                    f"{' (' + result.problem[:200] + ')' if result.problem else ''} in {result.seconds:.1f} s")
+                log(f"[{done}/{len(work)}] {printable(result.student, 80)}/{printable(result.notebook, 80)}: "
+                    f"{_score_text(result)}{' (' + printable(result.problem) + ')' if result.problem else ''} "
+                    f"in {result.seconds:.1f} s")
         finally:
             if client is None:
                 executor.shutdown(wait=True, cancel_futures=True)

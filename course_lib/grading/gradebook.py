@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Result", "Gradebook", "columns", "safe_cell", "summary", "MAX_FIELD_CHARS"]
+__all__ = ["Result", "Gradebook", "columns", "safe_cell", "printable", "summary", "MAX_FIELD_CHARS"]
 
 MAX_FIELD_CHARS = 1_000          # csv's default field_size_limit is 131,072
 FIXED_COLUMNS = ("student", "notebook")
@@ -61,6 +61,12 @@ def safe_cell(value) -> str:
     if text.startswith(_FORMULA_START):
         text = "'" + text
     return text
+
+
+def printable(text, limit: int = 200) -> str:
+    """``text`` for a terminal: control characters (escape sequences) shown as escapes, capped."""
+    text = str(text)[:limit]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _number(value):
@@ -172,12 +178,13 @@ def summary(results, seconds: float, sandbox_note: str = "") -> str:
             by_notebook.setdefault(r.notebook, []).append(r)
     for notebook, rows in sorted(by_notebook.items()):
         mean = sum(r.score for r in rows) / len(rows)
-        lines.append(f"  {notebook}: mean {mean:.2f} / {_number(rows[0].max_score)} over {len(rows)} submission(s)")
+        lines.append(f"  {printable(notebook)}: mean {mean:.2f} / {_number(rows[0].max_score)} over {len(rows)} submission(s)")
     problems = [r for r in results if r.problems]
     lines.append(f"problems: {len(problems)}" + ("" if problems else " (none)"))
     for r in problems:
         where = f"{r.student}/{r.notebook}" if r.notebook else r.student
-        lines.append(f"  {where[:200]!s}: {r.problem[:300]}" + (f" [{r.detail[:300]}]" if r.detail else ""))
+        lines.append(f"  {printable(where)}: {printable(r.problem, 300)}" +
+                     (f" [{printable(r.detail, 300)}]" if r.detail else ""))
     not_graded = [r for r in results if not r.graded]
     if not_graded:
         lines.append(f"NOT GRADED: {len(not_graded)} row(s) (grader errors): exit code 1")

@@ -32,6 +32,7 @@ REPORT_SECONDS = 5           # to interrupt a notebook that ran out of time and 
 STARTUP_SECONDS = 60         # for the kernel to start (not counted in the notebook's time limit)
 MAX_REPORT_CHARS = 2_000_000  # a longer report is not read
 MAX_NAME_CHARS = 100         # of an exception's name, in the problem column
+MAX_MESSAGE_BYTES = 64 * 2 ** 20   # a kernel that sends a bigger ZMQ message is disconnected (then: timeout)
 
 
 class _KernelDied(Exception):
@@ -89,6 +90,7 @@ def _decode_report(reply) -> tuple[str | None, str]:
 
 def run_notebook(job: dict) -> dict:
     """Run ``job`` (see batch.make_job); return {"report": JSON text or None, "problems": [...], "detail": str}."""
+    import zmq
     from jupyter_client import BlockingKernelClient
     from jupyter_client.connect import write_connection_file
 
@@ -100,7 +102,7 @@ def run_notebook(job: dict) -> dict:
     as_root = os.geteuid() == 0
     uid = 1_000_000 + secrets.randbelow(1_000_000_000) if sandbox.kind == "bwrap" and as_root else None
     scratch = tempfile.mkdtemp(prefix="cg-")
-    problems, detail, report, process, client = [], "", None, None, None
+    problems, detail, report, process, client, context = [], "", None, None, None, None
     try:
         ipc = os.path.join(scratch, "i")
         os.mkdir(ipc, 0o700)
@@ -123,7 +125,9 @@ def run_notebook(job: dict) -> dict:
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=stderr, start_new_session=sandbox.kind == "bwrap")
         stderr.close()
-        client = BlockingKernelClient(connection_file=connection_file)
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)    # every socket of this client
+        client = BlockingKernelClient(connection_file=connection_file, context=context)
         client.load_connection_file()
         client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=True)
         try:
@@ -180,6 +184,8 @@ def run_notebook(job: dict) -> dict:
     finally:
         if client is not None:
             client.stop_channels()
+        if context is not None:
+            context.destroy(linger=0)
         if process is not None:
             _kill(process, sandbox.kind == "bwrap")
         shutil.rmtree(scratch, ignore_errors=True)
@@ -205,6 +211,7 @@ def main():
     outcome = run_notebook(job)
     sys.stdout.write(json.dumps(outcome) + "\n")
     sys.stdout.flush()
+    os._exit(0)      # done: no interpreter teardown that could wait on a socket (ZMQ's linger)
 
 
 if __name__ == "__main__":
