@@ -250,6 +250,9 @@ def _batch_one(root):
         ("honest_slow_loop", "01_fake.ipynb",  # answers, then an endless loop: graded on what it computed
          _cells(ANSWERS, "while True:\n    pass"), "4", "4", "timeout"),
         ("blank", "01_fake.ipynb", nbformat.writes(_blank()), "0", "4", ""),
+        ("endless_function", "01_fake.ipynb",   # a function that never returns costs its own question only
+         _cells("side, pick = 55, 'b'\ndef double(x):\n    while True:\n        pass"), "3", "4",
+         "no answer for q2: the report timed out"),
         ("wrong", "01_fake.ipynb", _cells("side, pick = 54, 'a'\ndef double(x):\n    return x / 0"), "0", "4", ""),
         # verdict forgeries
         ("exec_override", "01_fake.ipynb", _blank_with(EXEC_OVERRIDE), "0", "4", ""),

@@ -118,7 +118,7 @@ def run_job(job: dict) -> dict:
     seconds = time.monotonic() - started
     if out is None:
         problem = "timeout (the watchdog stopped the worker)" if "after" in why else "grader error: the worker stopped"
-        return {"report": None, "problems": [problem], "graded": "after" in why, "detail": why, "seconds": seconds}
+        return {"reports": [], "problems": [problem], "graded": "after" in why, "detail": why, "seconds": seconds}
     lines = out[-MAX_WORKER_OUTPUT:].decode("utf-8", "replace").strip().splitlines()
     try:
         outcome = json.loads(lines[-1])
@@ -127,7 +127,7 @@ def run_job(job: dict) -> dict:
     except (ValueError, IndexError):
         how = f"exit code {worker.returncode}" if worker.returncode >= 0 else f"signal {-worker.returncode}"
         tail = err[-300:].decode("utf-8", "replace").strip().splitlines()
-        return {"report": None, "problems": ["grader error: the worker died"], "graded": False,
+        return {"reports": [], "problems": ["grader error: the worker died"], "graded": False,
                 "detail": f"{how}; {tail[-1] if tail else ''}"[:300], "seconds": seconds}
     return outcome
 
@@ -176,9 +176,10 @@ def _finish(result: Result, outcome: dict, questions, sandbox: Sandbox) -> Resul
     result.graded = outcome.get("graded") is True
     result.sandbox = sandbox.label
     result.seconds = float(outcome.get("seconds", 0) or 0)
-    report = outcome.get("report")
+    reports = outcome.get("reports")
+    reports = [text for text in reports if isinstance(text, str)] if isinstance(reports, list) else []
     why = "no answer was reported" + (f" ({result.problem})" if result.problem else "")
-    result.verdicts = judge_report(questions, report if isinstance(report, str) else None, why)
+    result.verdicts = judge_report(questions, reports, why)
     result.points = {v.name: v.earned for v in result.verdicts}
     result.score = sum(result.points.values())
     return result

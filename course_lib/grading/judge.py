@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks._core import CORRECT, NOT_ATTEMPTED, FunctionQuestion, ReportError
+from ..checks._core import CORRECT, NOT_ATTEMPTED, FunctionQuestion
 
 __all__ = ["Checks", "Verdict", "find_checks", "kernel_spec", "judge_report", "MAX_REPORT_BYTES"]
 
@@ -112,34 +112,42 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a plain number")
 
 
-def judge_report(questions, report_text: str | None, why_none: str = "") -> list[Verdict]:
-    """Each question's verdict on the kernel's report (JSON text ``{name: report}``; None: nothing came).
+def _parse(text) -> tuple[dict, str]:
+    try:
+        if type(text) is not str or len(text) > MAX_REPORT_BYTES:
+            raise ValueError("too long")
+        reports = json.loads(text, parse_constant=_reject_constant)
+        if type(reports) is not dict:
+            raise ValueError("not a dict")
+        return reports, ""
+    except (ValueError, RecursionError, MemoryError) as error:
+        return {}, f"the kernel's report could not be read ({type(error).__name__})"
 
-    The report is parsed strictly (size cap, no NaN/Infinity, no huge numbers, plain types);
-    a question whose part is missing or malformed is "not attempted" or "incorrect", never a crash.
+
+def judge_report(questions, report_texts, why_none: str = "") -> list[Verdict]:
+    """Each question's verdict on the kernel's reports (JSON texts ``{name: report}``; a text or a list).
+
+    Each text is parsed strictly (size cap, no NaN/Infinity, no huge numbers, plain types); a
+    question's first report counts; one missing or malformed is "not attempted" or
+    "incorrect", never a crash. ``None`` or ``[]``: nothing came (``why_none`` says why).
     """
+    if report_texts is None:
+        report_texts = []
+    elif type(report_texts) is str:
+        report_texts = [report_texts]
     reports, problem = {}, ""
-    if report_text is not None:
-        try:
-            if len(report_text) > MAX_REPORT_BYTES:
-                raise ValueError("too long")
-            reports = json.loads(report_text, parse_constant=_reject_constant)
-            if type(reports) is not dict:
-                raise ValueError("not a dict")
-        except (ValueError, RecursionError, MemoryError) as error:
-            reports, problem = {}, f"the kernel's report could not be read ({type(error).__name__})"
+    for text in report_texts:
+        parsed, why = _parse(text)
+        problem = problem or why
+        for name, report in parsed.items():
+            reports.setdefault(name, report)
     verdicts = []
     for q in questions:
         if q.name not in reports:
             message = problem or why_none or "no answer was reported"
             verdicts.append(Verdict(q.name, NOT_ATTEMPTED, message, 0, q.points))
             continue
-        try:
-            feedback = q.judge(reports[q.name])
-        except (ReportError, RecursionError) as error:   # judge() already turns these into "incorrect"
-            feedback = None
-            verdicts.append(Verdict(q.name, "incorrect", f"the answer could not be read ({error})", 0, q.points))
-        if feedback is not None:
-            earned = q.points if feedback.status == CORRECT else 0
-            verdicts.append(Verdict(q.name, feedback.status, feedback.message, earned, q.points))
+        feedback = q.judge(reports[q.name])       # judge() turns a malformed report into "incorrect"
+        earned = q.points if feedback.status == CORRECT else 0
+        verdicts.append(Verdict(q.name, feedback.status, feedback.message, earned, q.points))
     return verdicts

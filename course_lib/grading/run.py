@@ -7,9 +7,9 @@ stops its parent takes down this one row only; ``batch.py`` watches the worker's
 The worker talks to the kernel with jupyter_client over ZMQ ``ipc`` sockets in a folder
 shared with the sandbox. It sends the code cells one by one (the notebook's stored outputs
 are never read) with one deadline for the whole notebook (``timeout`` seconds from the
-first cell: the limit does not restart at each cell). Then it asks for the answers with one
-``user_expressions`` request that calls ``course_lib.checks._core.kernel_report`` in the
-kernel: plain data, no verdicts. When the cells run out of time, the kernel is interrupted
+first cell: the limit does not restart at each cell). Then it asks for the answers with
+``user_expressions`` requests that call ``course_lib.checks._core.kernel_report`` in the
+kernel (one for the value questions, one per function question): plain data, no verdicts. When the cells run out of time, the kernel is interrupted
 and the answers computed so far are asked for, with ``REPORT_SECONDS`` more.
 It never reads the notebook's printed output.
 """
@@ -89,7 +89,7 @@ def _decode_report(reply) -> tuple[str | None, str]:
 
 
 def run_notebook(job: dict) -> dict:
-    """Run ``job`` (see batch.make_job); return {"report": JSON text or None, "problems": [...], "detail": str}."""
+    """Run ``job`` (see batch._job); return {"reports": [JSON text, ...], "problems": [...], "detail": str, ...}."""
     import zmq
     from jupyter_client import BlockingKernelClient
     from jupyter_client.connect import write_connection_file
@@ -102,7 +102,7 @@ def run_notebook(job: dict) -> dict:
     as_root = os.geteuid() == 0
     uid = 1_000_000 + secrets.randbelow(1_000_000_000) if sandbox.kind == "bwrap" and as_root else None
     scratch = tempfile.mkdtemp(prefix="cg-")
-    problems, detail, report, process, client, context = [], "", None, None, None, None
+    problems, detail, reports, process, client, context = [], "", [], None, None, None
     try:
         ipc = os.path.join(scratch, "i")
         os.mkdir(ipc, 0o700)
@@ -138,7 +138,7 @@ def run_notebook(job: dict) -> dict:
         if ready is None:
             with open(os.path.join(scratch, "stderr"), "rb") as handle:
                 tail = handle.read()[-400:].decode("utf-8", "replace").strip().splitlines()
-            return {"report": None, "problems": ["kernel did not start"], "detail": (tail or [""])[-1][:300],
+            return {"reports": [], "problems": ["kernel did not start"], "detail": (tail or [""])[-1][:300],
                     "graded": False, "seconds": time.monotonic() - started}
         if uid is not None:      # the sockets exist: from now on the kernel cannot add, swap or remove any
             os.chown(ipc, 0, 0)
@@ -166,20 +166,30 @@ def run_notebook(job: dict) -> dict:
                 _interrupt(client)
                 if _reply(client, msg_id, report_deadline, process) is None:
                     detail = "the notebook did not stop when interrupted"
-                    return {"report": None, "problems": problems, "detail": detail, "graded": True,
+                    return {"reports": [], "problems": problems, "detail": detail, "graded": True,
                             "seconds": time.monotonic() - started}
-            msg_id = client.execute("", silent=True, store_history=False, allow_stdin=False,
-                                    user_expressions={"report": _report_expression(job["spec"])})
-            reply = _reply(client, msg_id, report_deadline, process)
-            if reply is None:
-                problems.append("no answers: the report timed out")
-            else:
-                report, why = _decode_report(reply)
-                if report is None:
+            # the value questions in one request, then each function question in its own: a learner's
+            # function that never returns costs its own question, not the others
+            groups = [[item for item in job["spec"] if item[1] != "function"]]
+            groups += [[item] for item in job["spec"] if item[1] == "function"]
+            for group in [g for g in groups if g]:
+                msg_id = client.execute("", silent=True, store_history=False, allow_stdin=False,
+                                        user_expressions={"report": _report_expression(group)})
+                reply = _reply(client, msg_id, max(report_deadline, time.monotonic() + 2), process)
+                if reply is None:
+                    problems.append(f"no answer for {', '.join(item[0] for item in group)}: the report timed out")
+                    _interrupt(client)
+                    if _reply(client, msg_id, time.monotonic() + 2, process) is None:
+                        break
+                    continue
+                text, why = _decode_report(reply)
+                if text is None:
                     problems.append(why)
+                else:
+                    reports.append(text)
         except _KernelDied:
             problems.append("kernel died")
-        return {"report": report, "problems": problems, "detail": detail, "graded": True,
+        return {"reports": reports, "problems": problems, "detail": detail, "graded": True,
                 "seconds": time.monotonic() - started}
     finally:
         if client is not None:
