@@ -132,7 +132,7 @@ def run_job(job: dict) -> dict:
     return outcome
 
 
-def _row(sub: Submission, checks: Checks, sandbox: Sandbox) -> tuple[Result, list | None]:
+def _row(sub: Submission, checks: Checks) -> tuple[Result, list | None]:
     """The row for one submission, and the cells to run (None when there is nothing to run)."""
     if not sub.name:
         return Result(sub.student, "", score=None, max_score=None, problems=[sub.problem]), None
@@ -227,7 +227,7 @@ def grade(submissions, out=None, timeout: float = 60, jobs: int | None = None, c
     book = Gradebook(out, checks, sandbox.note) if out is not None else None
     results, work = [], []
     for sub in rows:
-        result, cells = _row(sub, checks, sandbox)
+        result, cells = _row(sub, checks)
         if cells is None:
             results.append(result)
             if book:
@@ -288,7 +288,7 @@ def grade_notebook(path, student: str = "", checks: Checks | None = None, timeou
         sub = Submission(student, path.name, data, "" if data is not None else "not a regular file")
     except OSError as error:
         sub = Submission(student, path.name, None, "unreadable file", error.strerror or "")
-    result, cells = _row(sub, checks, sandbox)
+    result, cells = _row(sub, checks)
     if cells is None:
         return result
     questions = checks.modules[checks.exercise(sub.name)].QUESTIONS

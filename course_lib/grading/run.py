@@ -22,6 +22,7 @@ import queue
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -121,7 +122,6 @@ def run_notebook(job: dict) -> dict:
         argv, env, cwd = kernel_command(sandbox, kernel_argv, scratch=scratch, notebook_copy=copy, ipc_dir=ipc,
                                         packages=job["packages"], limits=limits, uid=uid)
         stderr = open(os.path.join(scratch, "stderr"), "wb")
-        import subprocess
         process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=stderr, start_new_session=sandbox.kind == "bwrap")
         stderr.close()
