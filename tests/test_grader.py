@@ -245,3 +245,38 @@ def test_summary_shows_control_characters_as_escapes():
     result = grade.Result("\x1b]0;pwned\x07evil", "01_a.ipynb", problems=["cell error in cell 3 (\x1b[2J)"])
     text = grade.summary([result], 1.0)
     assert "\x1b" not in text and "\\x1b]0;pwned\\x07evil/01_a.ipynb" in text
+
+
+# --- the sandbox's plan: what the kernel may see ------------------------------------------------------
+
+@pytest.mark.parametrize("as_root", [True, False])
+def test_bwrap_command_shows_only_what_the_kernel_needs(tmp_path, monkeypatch, as_root):
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 0 if as_root else 1000)
+    monkeypatch.setattr(sandbox_module, "_own_processes", lambda: 10)
+    chosen = sandbox_module.Sandbox("bwrap", "/usr/bin/bwrap")
+    scratch = tmp_path / "scratch"
+    (scratch / "work").mkdir(parents=True)
+    copy = scratch / "work" / "01_a.ipynb"
+    copy.write_text("{}")
+    argv, env, cwd = sandbox_module.kernel_command(
+        chosen, ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", str(scratch / "i" / "k.json")],
+        scratch=str(scratch), notebook_copy=str(copy), ipc_dir=str(scratch / "i"),
+        packages={"course_lib": str(ROOT / "course_lib"), "fakechecks": str(tmp_path / "fakechecks")},
+        limits=sandbox_module.Limits(), uid=1_234_567 if as_root else None)
+    assert argv[0] == "/usr/bin/bwrap" and env == {}
+    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in argv
+    assert ("--unshare-user" in argv) is not as_root
+    binds = {(argv[i], argv[i + 1], argv[i + 2]) for i in range(len(argv) - 2) if argv[i] in ("--bind", "--ro-bind")}
+    writable = {dest for option, _, dest in binds if option == "--bind"}
+    assert writable == {str(scratch / "i")}                                  # only the sockets' folder
+    sources = {source for _, source, _ in binds}
+    for forbidden in ("/", "/work", "/root", "/tmp", "/home", str(tmp_path), str(ROOT)):
+        assert forbidden not in sources, forbidden
+    assert ("--ro-bind", str(ROOT / "course_lib"), "/opt/course/course_lib") in binds
+    assert ("--ro-bind", str(copy), "/tmp/work/01_a.ipynb") in binds
+    tail = argv[argv.index("--") + 1:]
+    assert tail[3].endswith("_confine.py") and ("--uid" in tail) is as_root
+    assert "nproc=64" in tail if as_root else "nproc=74" in tail            # root: its own uid; else +10 already running
+    setenv = {argv[i + 1]: argv[i + 2] for i in range(len(argv) - 2) if argv[i] == "--setenv"}
+    assert "JPY_PARENT_PID" not in setenv and setenv["HOME"] == "/tmp/home" and setenv["PYTHONPATH"] == "/opt/course"
