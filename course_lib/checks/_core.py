@@ -24,6 +24,8 @@ import copy
 import html
 import math
 import numbers
+import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -56,8 +58,13 @@ class Feedback:
     def _repr_html_(self):
         colour = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#9a6700"}[self.status]
         label = f"{self.question}: " if self.question else ""
-        body = f" {html.escape(self.message)}" if self.message else ""
+        body = f" {_code_spans(html.escape(self.message))}" if self.message else ""
         return f'<p><span style="color:{colour};font-weight:bold">{label}{self._title()}</span>{body}</p>'
+
+
+def _code_spans(escaped_text: str) -> str:
+    """`name` in a message becomes <code>name</code> in HTML (the plain-text form keeps the backticks)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped_text)
 
 
 def _in_notebook() -> bool:
@@ -317,6 +324,18 @@ class Question:
     def check(self):
         """Show whether the answer is right, and why not if it is not."""
         _show(self.evaluate())
+
+    def autograder_test(self):
+        """nbgrader's test cell for this question: raise ``AssertionError`` unless the answer is right.
+
+        It raises while nbgrader grades or validates (nbgrader sets ``NBGRADER_EXECUTION``), and when
+        ``COURSE_STRICT_TESTS`` is set (the course's own test run of solutions/). Elsewhere, a learner's
+        "Run All" on an unfinished notebook is not stopped at the first test cell: the ``check()`` just
+        above already showed the feedback. The course's grader never runs these cells.
+        """
+        feedback = self.evaluate()
+        if not feedback.correct and (os.environ.get("NBGRADER_EXECUTION") or os.environ.get("COURSE_STRICT_TESTS")):
+            raise AssertionError(str(feedback))
 
     def hint(self):
         _show(_Text(f"Hint ({self.name})", self.hint_text or "no hint for this one: reread the lesson's section."))
