@@ -126,8 +126,9 @@ def test_kv_cache_bytes_llama2(context, batch, expected):
 
 
 def test_max_batch_on_h200_by_hand():
-    # (141e9 - 6,738,415,616 * 2) / 2^31 = 59.38 -> 59 sequences of 4096 tokens
-    assert cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096) == math.floor((141e9 - 6_738_415_616 * 2) / 2 ** 31) == 59
+    # the H200's "141GB" are GiB: (141 x 2^30 - 6,738,415,616 x 2) / 2^31 = (151,397,597,184 - 13,476,831,232)
+    # / 2,147,483,648 = 64.22 -> 64 sequences of 4096 tokens (read as 141e9 bytes it would be 59.38 -> 59)
+    assert cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096) == math.floor((141 * 2 ** 30 - 6_738_415_616 * 2) / 2 ** 31) == 64
     assert cl.kv_max_batch_size(gpt2("big", 200, 8192, 64), "RTX 4090 fp16 tensor", 1024) == 0
 
 
@@ -270,10 +271,10 @@ def test_widget_lowers_context_for_a_shorter_model():
 
 
 def test_steps_that_do_not_fit_are_marked():
-    # Llama-2-7B, 4,096 tokens, bf16 on the 141 GB H200: 59 sequences fit (test_max_batch_on_h200_by_hand)
-    sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(59, 64))
+    # Llama-2-7B, 4,096 tokens, bf16 on the 141 GiB H200: 64 sequences fit (test_max_batch_on_h200_by_hand)
+    sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(64, 65))
     assert list(sweep["fits"]) == [True, False]
-    text, _ = cl.widgets.transformer_view(batch_size=64)
+    text, _ = cl.widgets.transformer_view(batch_size=65)
     assert "does not fit" in text
     assert cl.inference_step(cl.LLAMA2_7B, cl.Device("no capacity", 1e12, 1e11), "decode", 10)["fits"] is None
 
