@@ -188,7 +188,7 @@ def test_prefill_vs_decode_table():
 
 
 def test_inference_memory_sums():
-    table = cl.inference_memory(cl.LLAMA2_7B, 4096, (1, 59))
+    table = cl.inference_memory(cl.LLAMA2_7B, 4096, (1, 64))
     assert (table["total_bytes"] == table["weight_bytes"] + table["kv_bytes"]).all()
     assert table["weight_bytes"].iloc[0] == 6_738_415_616 * 2
 
@@ -233,6 +233,9 @@ def test_plots_return_labelled_figures():
         assert isinstance(fig, Figure)
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
+    # the memory line is the catalog's bytes, labelled as sold: 141 x 2^30 = 151,397,597,184 B = 151 GB
+    memory_labels = [t.get_text() for t in figs[1].axes[0].texts]
+    assert any("141 GiB = 151 GB" in label for label in memory_labels), memory_labels
 
 
 DEFAULTS = dict(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16", device=H200)
@@ -275,7 +278,7 @@ def test_steps_that_do_not_fit_are_marked():
     sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(64, 65))
     assert list(sweep["fits"]) == [True, False]
     text, _ = cl.widgets.transformer_view(batch_size=65)
-    assert "does not fit" in text
+    assert "does not fit" in text and "at most 64 sequences" in text and "141 GiB" in text
     assert cl.inference_step(cl.LLAMA2_7B, cl.Device("no capacity", 1e12, 1e11), "decode", 10)["fits"] is None
 
 
