@@ -23,6 +23,9 @@ import pytest
 
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+# The solutions' nbgrader test cells (`q1.autograder_test()`) raise on a wrong answer here, as they do
+# under nbgrader, so nbval catches a solution that no longer answers its question.
+os.environ.setdefault("COURSE_STRICT_TESTS", "1")
 # Headless matplotlib in tests and in the nbval kernels.
 os.environ.setdefault("MPLBACKEND", "Agg")
 

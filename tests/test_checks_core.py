@@ -300,3 +300,94 @@ def test_score_table_counts_points_of_correct_answers_only():
                  NumberQuestion(name="q2", var="b", expected=3, points=1)]
     rows = score_table(questions, {"a": 2, "b": 4})
     assert [(name, earned, points) for name, _, earned, points in rows] == [("q1", 2, 2), ("q2", 0, 1)]
+
+
+# --- report (in the kernel) and judge (anywhere): evaluate = judge(report) ---------------------------
+
+from course_lib.checks._core import ReportError, check_report, kernel_report  # noqa: E402
+
+
+class _Sneaky(int):
+    """An int whose float() and == say whatever the checker wants to hear."""
+    def __float__(self):
+        return 243.86
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("answer, reported", [
+    (55, 55), (2.5, 2.5), (True, True), ("b", "b"), (None, None), (..., None), ((1, (2, 3)), [1, [2, 3]]),
+    (10 ** 400, {"other": "int", "text": "an integer of 1,329 bits (too large for a float)"}),
+    (float("nan"), {"other": "float", "text": "nan"}), (float("-inf"), {"other": "float", "text": "-inf"}),
+    (_Sneaky(1), {"other": "_Sneaky", "text": "1"}), ({"a": 1}, {"other": "dict", "text": "{'a': 1}"}),
+])
+def test_report_is_plain_data(answer, reported):
+    assert NumberQuestion("q1", "x", expected=1).report({"x": answer}) == {"answer": reported}
+
+
+def test_report_of_numpy_scalars_is_python_numbers():
+    np = pytest.importorskip("numpy")
+    report = NumberQuestion("q1", "x", expected=1).report({"x": np.int64(7)})
+    assert report == {"answer": 7} and type(report["answer"]) is int
+
+
+@pytest.mark.parametrize("answer", [_Sneaky(1), 10 ** 400, float("nan")])
+def test_subclasses_and_unrepresentable_numbers_are_incorrect(bytes_question, answer):
+    feedback = bytes_question.evaluate({"weight_mb": answer})
+    assert feedback.status == INCORRECT and "should be a number" in feedback.message
+
+
+def test_function_report_lists_each_cases_outcome(function_question):
+    def half_right(size, kernel, stride=1, padding=0):
+        if padding:
+            raise ZeroDivisionError("no padding here")
+        return (size - kernel) // stride + 1
+    report = function_question.report({"conv_out": half_right})
+    # (227 - 11) // 4 + 1 = 55; the second case has padding 2; (13 - 3) // 1 + 1 = 11 ... padding 1;
+    # (7 - 9) // 1 + 1 = -1 for the too-large kernel
+    assert report == {"calls": [{"value": 55},
+                                {"raised": "ZeroDivisionError", "value_error": False, "text": "'no padding here'"},
+                                {"raised": "ZeroDivisionError", "value_error": False, "text": "'no padding here'"},
+                                {"value": -1}]}
+    assert function_question.judge(report).status == INCORRECT
+
+
+def test_function_cannot_change_the_hidden_cases():
+    question = FunctionQuestion("q1", "f", reference=len, cases=[([1, 2, 3],)])
+    def greedy(values):
+        values.clear()
+        return 3
+    assert question.evaluate({"f": greedy}).correct
+    assert question.cases == [([1, 2, 3],)]
+
+
+@pytest.mark.parametrize("report", [
+    {"answer": 243.86, "earned": 2}, {"answer": [243.86] * 2000}, {"answer": {"other": "x"}}, {"calls": "all"},
+    {"answer": float("nan")}, {"answer": _Sneaky(1)}, {"answer": 10 ** 400}, [243.86], "correct", None,
+    {"calls": [{"value": 1, "status": "correct"}]}, {"answer": [[[[[[1]]]]]]},
+])
+def test_check_report_rejects_anything_but_plain_data(report):
+    with pytest.raises(ReportError):
+        check_report(report)
+
+
+def test_judge_of_a_forged_report_is_never_a_crash_nor_correct(bytes_question):
+    for report in ({"answer": 243.86, "earned": 2}, "correct", None, {"status": "correct"}):
+        feedback = bytes_question.judge(report)
+        assert feedback.status == INCORRECT and "could not be read" in feedback.message
+    assert bytes_question.judge({"calls": [{"value": 243.86}]}).status == INCORRECT   # a function's report
+
+
+def test_judge_of_a_plain_report_gives_the_same_verdict_as_evaluate(bytes_question):
+    assert bytes_question.judge({"answer": 243.86}).correct
+    assert bytes_question.judge({"answer": 243.86e6}) == bytes_question.evaluate({"weight_mb": 243.86e6})
+
+
+def test_kernel_report_is_json_text_for_the_spec():
+    import json
+    text = kernel_report({"side": 55, "f": lambda x: 2 * x}, [("q1", "value", "side", []),
+                                                             ("q2", "function", "f", [(1,), (5,)])])
+    assert json.loads(text) == {"q1": {"answer": 55}, "q2": {"calls": [{"value": 2}, {"value": 10}]}}

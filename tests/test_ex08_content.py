@@ -83,8 +83,6 @@ def test_the_hand_worked_llama_count_is_the_published_one():
     assert LLAMA_PARAMS == 6_738_415_616          # Meta's Llama-2-7b checkpoint holds 6,738,415,616 parameters
 
 
-@pytest.mark.xfail(strict=True, reason="ex08.q8's solution text still divides 141e9 B (59.38) while its answer "
-                                        "uses the catalog's 141 GiB (64.2): the text and the answer disagree")
 def test_q8_solution_text_agrees_with_its_answer():
     quotient = float(re.search(r"= ([\d.]+), so", ex08.q8.solution_text).group(1))
     assert math.floor(quotient) == ex08.q8.expected
@@ -110,10 +108,7 @@ def solution_namespace():
     return run_solution(Path(__file__).resolve().parents[1] / "solutions" / "08_transformers.ipynb")
 
 
-@pytest.mark.parametrize("question", [pytest.param(q, marks=pytest.mark.xfail(
-    strict=True, reason="solutions/08 computes max_batch from 141e9 B (59) while ex08.q8 now expects the "
-                        "catalog's 141 GiB (64): the solution notebook fails its own check")) if q is ex08.q8 else q
-    for q in ex08.QUESTIONS], ids=IDS)
+@pytest.mark.parametrize("question", ex08.QUESTIONS, ids=IDS)
 def test_solution_notebook_runs_and_every_answer_is_correct(solution_namespace, question):
     assert question.evaluate(solution_namespace).status == CORRECT, question.evaluate(solution_namespace)
 

@@ -1,16 +1,15 @@
-"""The grader (course_lib/grade.py): good, blank and broken submissions, each gets its row.
+"""The grader (course_lib/grading): its parts one by one, the course's own solutions, and Dask.
 
-One batch runs once for the whole module (a module-scoped fixture) on a tiny fake checks
-package, so that every kind of bad submission is tested whatever the course's exercises
-are; a second batch grades the course's own solutions (skipped while there are none).
-Only the endless loop waits for the time limit.
+The hostile-submission suite (every attack of issue 8, with honest and blank students in one
+sandboxed batch) is tests/test_grader_hostile.py. Here: reading submissions, the notebook's
+cells, judging reports, the gradebook's safety and atomic writes, the command line's exit
+codes, the sandbox choice, the course's solutions scoring full marks, and a Dask LocalCluster.
 """
-import contextlib
 import csv
-import hashlib
 import io
+import json
+import os
 import shutil
-import time
 from pathlib import Path
 
 import nbformat
@@ -18,22 +17,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_lib import grade
-from course_lib.authoring import make_exercise
+from course_lib.checks import FunctionQuestion, NumberQuestion
+from course_lib.grading import choose_sandbox, find_checks, gradebook, sandbox as sandbox_module
+from course_lib.grading.judge import judge_report, kernel_spec
+from course_lib.grading.submissions import MAX_NOTEBOOK_BYTES, code_cells, find_submissions
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 15   # seconds; only the endless loop waits for it
 
 FAKE_EX01 = '''
-from course_lib.checks import ChoiceQuestion, FunctionQuestion, NumberQuestion
-QUESTIONS = [
-    NumberQuestion("q1", "side", points=2, expected=55, unit="pixels", example_wrong=54),
-    FunctionQuestion("q2", "double", reference=lambda x: 2 * x, cases=[(1,), (5,)], example_wrong=abs),
-    ChoiceQuestion("q3", "pick", expected="b", choices={"a": "no", "b": "yes"}, example_wrong="a"),
-]
-q1, q2, q3 = QUESTIONS
-__all__ = ["q1", "q2", "q3"]
-'''
-FAKE_EX02 = '''
 from course_lib.checks import NumberQuestion
 QUESTIONS = [NumberQuestion("q1", "answer", points=3, expected=42, example_wrong=41)]
 q1, = QUESTIONS
@@ -41,159 +32,127 @@ __all__ = ["q1"]
 '''
 
 
-def _solution():
-    return new_notebook(cells=[
-        new_markdown_cell("# Fake exercise 01 (4 points)"),
-        new_code_cell("import course_lib as cl\nfrom fakechecks.ex01 import *"),
-        new_code_cell("side = None\n### BEGIN SOLUTION\nside = (227 - 11) // 4 + 1\n### END SOLUTION\nq1.check()"),
-        new_code_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\nq2.check()"),
-        new_code_cell("pick = None\n### BEGIN SOLUTION\npick = 'b'\n### END SOLUTION\nq3.check()"),
-    ])
+# --- submissions: only regular files in real folders ----------------------------------------------
+
+def test_find_submissions_reads_only_regular_files(tmp_path):
+    folder = tmp_path / "subs"
+    (folder / "ann").mkdir(parents=True)
+    (folder / "ann" / "01_a.ipynb").write_text("{}")
+    (folder / "ann" / ".hidden.ipynb").write_text("{}")
+    (folder / "ann" / "notes.txt").write_text("not a notebook")
+    (folder / "bob").mkdir()
+    (folder / "bob" / "01_a.ipynb").symlink_to(folder / "ann" / "01_a.ipynb")
+    (folder / "bob" / "02_b.ipynb").symlink_to("/dev/zero")
+    os.mkfifo(folder / "bob" / "03_c.ipynb")
+    (folder / "bob" / "04_d.ipynb").mkdir()
+    (folder / "cat").mkdir()
+    (folder / "dan").symlink_to(folder / "ann")
+    (folder / "README.md").write_text("instructor's notes: not a student")
+    (folder / "eve").mkdir()
+    big = folder / "eve" / "01_a.ipynb"
+    big.write_bytes(b"")
+    os.truncate(big, MAX_NOTEBOOK_BYTES + 1)
+    rows = {(s.student, s.name): s for s in find_submissions(folder)}
+    assert set(rows) == {("ann", "01_a.ipynb"), ("bob", "01_a.ipynb"), ("bob", "02_b.ipynb"), ("bob", "03_c.ipynb"),
+                         ("bob", "04_d.ipynb"), ("cat", ""), ("dan", ""), ("eve", "01_a.ipynb")}
+    assert rows[("ann", "01_a.ipynb")].data == b"{}" and not rows[("ann", "01_a.ipynb")].problem
+    assert rows[("bob", "01_a.ipynb")].problem == "not a regular file (a symbolic link)"
+    assert rows[("bob", "02_b.ipynb")].problem == "not a regular file (a symbolic link)"
+    assert rows[("bob", "03_c.ipynb")].problem == "not a regular file (a FIFO)"
+    assert rows[("bob", "04_d.ipynb")].problem == "not a regular file (a folder)"
+    assert rows[("cat", "")].problem == "no notebooks submitted"
+    assert rows[("dan", "")].problem == "student folder is a symbolic link: not graded"
+    assert rows[("eve", "01_a.ipynb")].problem == "invalid notebook" and rows[("eve", "01_a.ipynb")].data is None
 
 
-def _with(cells_at, *, drop=(), reverse=False):
-    notebook = _solution()
-    cells = [c for i, c in enumerate(notebook.cells) if i not in drop]
-    for index, source in cells_at:
-        cells.insert(len(cells) if index is None else index, new_code_cell(source))
-    notebook.cells = cells[::-1] if reverse else cells
-    return nbformat.writes(notebook)
+def test_code_cells_drops_nbgrader_tests_and_counts_every_cell():
+    notebook = new_notebook(cells=[new_markdown_cell("# title"), new_code_cell("x = 1"),
+                                   new_code_cell("assert q1.evaluate().correct"), new_code_cell("y = 2")])
+    notebook.cells[2].metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1, "grade_id": "t1"}
+    notebook.cells[1].metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "s1"}
+    assert code_cells(nbformat.writes(notebook).encode()) == [(2, "x = 1"), (4, "y = 2")]
 
 
-CHEAT = '''
-import json, sys
-import course_lib.checks._core as core
-core.Question.evaluate = lambda self, namespace=None: core.Feedback("correct", "", self.name)
-core.Question.score = lambda self, namespace=None: self.points
-for name in ("q1", "q2", "q3"):
-    print("0" * 32, json.dumps({"name": name, "status": "correct", "earned": 9}))
-q1.check()
-'''
-
-def _cheater():
-    """A blank exercise that patches the checks and prints fake verdicts: it must still score 0."""
-    exercise = make_exercise(_solution())[0]
-    exercise.cells[1].source += "\n" + CHEAT
-    return nbformat.writes(exercise)
+@pytest.mark.parametrize("data", [b"this is {not json", b'{"cells": "none"}', b"[1, 2]", b'{"cells": [{"cell_type": 1}]}',
+                                  b'{"cells": [{"cell_type": "code", "source": 5}]}', b"\xff\xfe", b"[" * 100_000])
+def test_invalid_notebooks_raise_valueerror(data):
+    with pytest.raises(ValueError):
+        code_cells(data)
 
 
-# student, file name, file content, expected problem (start of it), score, max_score
-CASES = [
-    ("good", "01_fake.ipynb", nbformat.writes(_solution()), "", "4", "4"),
-    ("good", "02_other.ipynb", nbformat.writes(new_notebook(cells=[new_code_cell("answer = 6 * 7")])), "", "3", "3"),
-    ("blank", "01_fake.ipynb", nbformat.writes(make_exercise(_solution())[0]), "", "0", "4"),
-    ("wrong", "01_fake.ipynb", _with([(None, "side, pick = 54, 'a'\ndef double(x):\n    return x / 0")]), "", "0", "4"),
-    ("not_json", "01_fake.ipynb", "this is {not json", "invalid notebook", "0", "4"),
-    ("not_a_notebook", "01_fake.ipynb", '{"cells": "none", "hello": [1, 2]}', "invalid notebook", "0", "4"),
-    # answers first (no slow import before them), then a loop: graded on what it computed in time;
-    # "_" sorts first, so its wait overlaps the other notebooks
-    ("_endless_loop", "01_fake.ipynb", nbformat.writes(new_notebook(cells=[
-        new_code_cell("side, pick = 55, 'b'\ndef double(x):\n    return 2 * x"), new_code_cell("while True:\n    pass")])),
-     "timeout", "4", "4"),
-    ("kernel_exit", "01_fake.ipynb", _with([(2, "import os\nos._exit(1)")]), "kernel died", "0", "4"),
-    ("exception", "01_fake.ipynb", _with([(3, "1 / 0")]), "cell error in cell 4 (ZeroDivisionError)", "4", "4"),
-    ("deleted_setup", "01_fake.ipynb", _with([], drop={1}), "cell error in cell 2 (NameError)", "4", "4"),
-    ("reordered", "01_fake.ipynb", _with([], reverse=True), "cell error in cell 1 (NameError)", "4", "4"),
-    ("huge_output", "01_fake.ipynb", _with([(None, "print('x' * 20_000_000)\nfor i in range(20_000): print(i)")]),
-     "", "4", "4"),
-    ("cheater", "01_fake.ipynb", _cheater(), "", "0", "4"),
-    ("unknown", "99_no_such_exercise.ipynb", nbformat.writes(_solution()), "unknown exercise", "", ""),
-    ("unknown", "homework.ipynb", nbformat.writes(_solution()), "unknown exercise", "", ""),
-]
+# --- judging: points from the question table, strict parsing ------------------------------------------
+
+QUESTIONS = [NumberQuestion("q1", "side", points=2, expected=55),
+             FunctionQuestion("q2", "double", points=3, reference=lambda x: 2 * x, cases=[(1,), (5,)])]
 
 
-def _digest(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+def test_judge_report_gives_the_tables_points():
+    report = json.dumps({"q1": {"answer": 55}, "q2": {"calls": [{"value": 2}, {"value": 10}]}})
+    verdicts = judge_report(QUESTIONS, report)
+    assert [(v.name, v.status, v.earned, v.points) for v in verdicts] == [("q1", "correct", 2, 2), ("q2", "correct", 3, 3)]
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    root = tmp_path_factory.mktemp("grader")
-    package = root / "fakechecks"
-    package.mkdir()
+@pytest.mark.parametrize("report", [
+    '{"q1": {"answer": 55, "earned": 1000}, "q2": {"calls": [{"value": 2}]}}',     # extra key; too few calls
+    '{"q1": {"answer": NaN}, "q2": {"calls": [{"value": 2}, {"value": Infinity}]}}',  # not plain JSON numbers
+    '{"q1": {"answer": ' + "9" * 400 + '}, "q2": {"answer": "def double"}}',          # no float value; not a function
+    '{"q1": {"answer": {"other": "Sneaky", "text": "55", "points": 2}}, "q2": 7}',    # a forged marker; not a report
+])
+def test_forged_or_malformed_reports_score_nothing(report):
+    verdicts = judge_report(QUESTIONS, report)
+    assert [v.earned for v in verdicts] == [0, 0] and all(v.status != "correct" for v in verdicts)
+
+
+@pytest.mark.parametrize("report", [None, "", "not json", "[1, 2]", "{" * 100_000, '"' + "x" * 3_000_000 + '"'])
+def test_no_readable_report_means_no_answer_never_a_crash(report):
+    verdicts = judge_report(QUESTIONS, report, "no answer was reported (timeout)")
+    assert [(v.status, v.earned) for v in verdicts] == [("not attempted", 0)] * 2
+
+
+def test_kernel_spec_is_plain_literals():
+    assert kernel_spec(QUESTIONS) == [("q1", "value", "side", []), ("q2", "function", "double", [(1,), (5,)])]
+    with pytest.raises(ValueError, match="plain literals"):
+        kernel_spec([FunctionQuestion("q1", "f", reference=len, cases=[(object(),)])])
+
+
+# --- the gradebook ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, shown", [("=1+1", "'=1+1"), ("+A1", "'+A1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+                                          ("\tx", "'\tx"), ("\rx", "'\rx"), ("alice", "alice"), (4, "4"), (None, "")])
+def test_safe_cell_neutralises_formulas(value, shown):
+    assert gradebook.safe_cell(value) == shown
+
+
+def test_safe_cell_caps_long_fields():
+    assert len(gradebook.safe_cell("E" * 1_000_000)) == gradebook.MAX_FIELD_CHARS
+
+
+def test_gradebook_write_is_atomic(tmp_path, monkeypatch):
+    checks = find_checks(str(_fake_checks(tmp_path)))
+    book = gradebook.Gradebook(tmp_path / "grades.csv", checks)
+    book.add(gradebook.Result("ann", "01_a.ipynb", points={"q1": 3}, score=3, max_score=3))
+    before = (tmp_path / "grades.csv").read_text()
+
+    def crash(*args):
+        raise OSError("disk full")
+    monkeypatch.setattr(gradebook.os, "replace", crash)
+    with pytest.raises(OSError):
+        book.add(gradebook.Result("bob", "01_a.ipynb", points={"q1": 0}, score=0, max_score=3))
+    assert (tmp_path / "grades.csv").read_text() == before            # the last complete gradebook stays
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".grades.csv")]
+    rows = list(csv.DictReader(io.StringIO(before)))
+    assert rows == [{"student": "ann", "notebook": "01_a.ipynb", "q1": "3", "score": "3", "max_score": "3",
+                     "problem": "", "sandbox": ""}]
+
+
+# --- the command line, and the sandbox choice -------------------------------------------------------
+
+def _fake_checks(folder):
+    package = folder / "fakechecks"
+    package.mkdir(exist_ok=True)
     (package / "__init__.py").write_text("")
     (package / "ex01.py").write_text(FAKE_EX01)
-    (package / "ex02.py").write_text(FAKE_EX02)
-    submissions = root / "submissions"
-    for student, name, content, *_ in CASES:
-        (submissions / student).mkdir(parents=True, exist_ok=True)
-        (submissions / student / name).write_text(content, encoding="utf-8")
-    (submissions / "nobody").mkdir()                                  # a student who handed in nothing
-    (submissions / "good" / ".ipynb_checkpoints").mkdir()             # ignored
-    (submissions / "good" / ".ipynb_checkpoints" / "01_fake-checkpoint.ipynb").write_text("{}")
-    before = _digest(submissions)
-    out = root / "grades.csv"
-    log = io.StringIO()
-    started = time.monotonic()
-    with contextlib.redirect_stdout(log):
-        code = grade.main([str(submissions), "--out", str(out), "--timeout", str(TIMEOUT), "--jobs", "2",
-                           "--checks", str(package)])
-    seconds = time.monotonic() - started
-    print(log.getvalue())                  # shown by pytest when a test fails
-    with open(out, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-    return dict(code=code, rows={(r["student"], r["notebook"]): r for r in rows}, header=reader.fieldnames,
-                before=before, after=_digest(submissions), log=log.getvalue(), seconds=seconds, n_rows=len(rows))
-
-
-def test_batch_ran_and_exit_code_is_zero(batch):
-    assert batch["code"] == 0
-
-
-def test_submission_folder_is_unchanged(batch):
-    assert batch["after"] == batch["before"]
-
-
-def test_csv_columns(batch):
-    assert batch["header"] == ["student", "notebook", "q1", "q2", "q3", "score", "max_score", "problem"]
-
-
-def test_one_row_per_student_and_notebook(batch):
-    expected = {(student, name) for student, name, *_ in CASES} | {("nobody", "")}
-    assert set(batch["rows"]) == expected and batch["n_rows"] == len(expected)
-    assert batch["rows"][("nobody", "")]["problem"] == "no notebooks submitted"
-
-
-@pytest.mark.parametrize("student, name, problem, score, max_score",
-                         [pytest.param(s, n, p, sc, m, id=f"{s}/{n}") for s, n, _, p, sc, m in CASES])
-def test_row(batch, student, name, problem, score, max_score):
-    row = batch["rows"][(student, name)]
-    assert row["problem"].startswith(problem) and (problem or not row["problem"]), row
-    assert (row["score"], row["max_score"]) == (score, max_score), row
-
-
-def test_points_per_question(batch):
-    rows = batch["rows"]
-    assert [rows[("good", "01_fake.ipynb")][q] for q in ("q1", "q2", "q3")] == ["2", "1", "1"]
-    assert [rows[("good", "02_other.ipynb")][q] for q in ("q1", "q2", "q3")] == ["3", "", ""]
-    assert [rows[("wrong", "01_fake.ipynb")][q] for q in ("q1", "q2", "q3")] == ["0", "0", "0"]
-    assert [rows[("unknown", "homework.ipynb")][q] for q in ("q1", "q2", "q3")] == ["", "", ""]
-
-
-def test_progress_and_summary(batch):
-    log = batch["log"]
-    notebooks = len(CASES)
-    assert all(f"[{i}/{notebooks}]" in log for i in range(1, notebooks + 1))
-    assert f"graded {notebooks} notebook(s) from " in log
-    assert "01_fake.ipynb: mean" in log and "02_other.ipynb: mean 3.00 / 3" in log
-    assert "_endless_loop/01_fake.ipynb: timeout" in log
-
-
-def test_broken_checks_module_marks_its_rows_only(tmp_path):
-    package = tmp_path / "brokenchecks"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "ex01.py").write_text(FAKE_EX02.replace("fakechecks", "brokenchecks"))
-    (package / "ex03.py").write_text("raise RuntimeError('a bug in the checks')")
-    checks = grade.find_checks(str(package))
-    assert checks.package == "brokenchecks" and checks.questions == {"01": [("q1", 3)]}
-    assert "a bug in the checks" in checks.load_errors["03"]
-    notebook = tmp_path / "03_x.ipynb"
-    notebook.write_text(nbformat.writes(new_notebook()))
-    result = grade.grade_notebook(notebook, "s", checks, timeout=5)   # no kernel is started for it
-    assert result.problem == "checks ex03 failed to load" and "a bug" in result.detail
+    return package
 
 
 def test_missing_submissions_folder_is_a_usage_error(tmp_path, capsys):
@@ -201,7 +160,47 @@ def test_missing_submissions_folder_is_a_usage_error(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-# --- the course's own solutions score full marks -------------------------------------------------
+def test_gradebook_inside_the_submissions_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    assert grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "subs" / "ann" / "g.csv")]) == 2
+    assert "outside the submissions folder" in capsys.readouterr().err
+    assert grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "nope" / "g.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_sandbox_required_without_bwrap_fails_clearly(tmp_path, capsys, monkeypatch):
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(sandbox_module, "BWRAP_FALLBACK", str(tmp_path / "no-bwrap"))
+    assert grade.main([str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"), "--sandbox", "required"]) == 2
+    err = capsys.readouterr().err
+    assert "--sandbox required" in err and "apt-get install bubblewrap" in err
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_auto_without_bwrap_says_so():
+    chosen = choose_sandbox("auto", bwrap="/nonexistent/bwrap")
+    assert chosen.kind == "none" and chosen.label == "none" and "WITHOUT a sandbox" in chosen.note
+    with pytest.raises(ValueError, match="auto, required, off"):
+        choose_sandbox("sometimes")
+
+
+def test_broken_checks_module_marks_its_rows_only(tmp_path):
+    package = tmp_path / "brokenchecks"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "ex01.py").write_text(FAKE_EX01)
+    (package / "ex03.py").write_text("raise RuntimeError('a bug in the checks')")
+    checks = grade.find_checks(str(package))
+    assert checks.package == "brokenchecks" and checks.questions == {"01": [("q1", 3)]}
+    assert "a bug in the checks" in checks.load_errors["03"]
+    notebook = tmp_path / "03_x.ipynb"
+    notebook.write_text(nbformat.writes(new_notebook()))
+    result = grade.grade_notebook(notebook, "s", checks, timeout=5)   # no kernel is started for it
+    assert result.problem == "checks ex03 failed to load" and "a bug" in result.detail and not result.graded
+
+
+# --- the course's own solutions score full marks ------------------------------------------------------
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
@@ -224,3 +223,60 @@ def test_solution_scores_full_marks(solutions_batch, solution):
     result = solutions_batch[solution.name]
     assert result.problem == "", (result.problem, result.detail)
     assert result.max_score and result.score == result.max_score, result.status
+
+
+# --- a Dask cluster -----------------------------------------------------------------------------------
+
+def test_grades_on_a_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed "
+                                                            "(pip install 'course_lib[dask]')")
+    package = _fake_checks(tmp_path)
+    submissions = tmp_path / "subs"
+    for student, source in (("ann", "answer = 6 * 7"), ("bob", "answer = 41")):
+        (submissions / student).mkdir(parents=True)
+        (submissions / student / "01_a.ipynb").write_text(nbformat.writes(new_notebook(cells=[new_code_cell(source)])))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        results = grade.grade(submissions, tmp_path / "g.csv", timeout=30, checks=str(package),
+                              dask=cluster.scheduler_address, log=lambda *a: None)
+    assert [(r.student, r.score, r.max_score, r.problem) for r in results] == [("ann", 3, 3, ""), ("bob", 0, 3, "")]
+
+
+def test_summary_shows_control_characters_as_escapes():
+    result = grade.Result("\x1b]0;pwned\x07evil", "01_a.ipynb", problems=["cell error in cell 3 (\x1b[2J)"])
+    text = grade.summary([result], 1.0)
+    assert "\x1b" not in text and "\\x1b]0;pwned\\x07evil/01_a.ipynb" in text
+
+
+# --- the sandbox's plan: what the kernel may see ------------------------------------------------------
+
+@pytest.mark.parametrize("as_root", [True, False])
+def test_bwrap_command_shows_only_what_the_kernel_needs(tmp_path, monkeypatch, as_root):
+    monkeypatch.setattr(sandbox_module.os, "geteuid", lambda: 0 if as_root else 1000)
+    monkeypatch.setattr(sandbox_module, "_own_processes", lambda: 10)
+    chosen = sandbox_module.Sandbox("bwrap", "/usr/bin/bwrap")
+    scratch = tmp_path / "scratch"
+    (scratch / "work").mkdir(parents=True)
+    copy = scratch / "work" / "01_a.ipynb"
+    copy.write_text("{}")
+    argv, env, cwd = sandbox_module.kernel_command(
+        chosen, ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", str(scratch / "i" / "k.json")],
+        scratch=str(scratch), notebook_copy=str(copy), ipc_dir=str(scratch / "i"),
+        packages={"course_lib": str(ROOT / "course_lib"), "fakechecks": str(tmp_path / "fakechecks")},
+        limits=sandbox_module.Limits(), uid=1_234_567 if as_root else None)
+    assert argv[0] == "/usr/bin/bwrap" and env == {}
+    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session", "--clearenv"):
+        assert flag in argv
+    assert ("--unshare-user" in argv) is not as_root
+    binds = {(argv[i], argv[i + 1], argv[i + 2]) for i in range(len(argv) - 2) if argv[i] in ("--bind", "--ro-bind")}
+    writable = {dest for option, _, dest in binds if option == "--bind"}
+    assert writable == {str(scratch / "i")}                                  # only the sockets' folder
+    sources = {source for _, source, _ in binds}
+    for forbidden in ("/", "/work", "/root", "/tmp", "/home", str(tmp_path), str(ROOT)):
+        assert forbidden not in sources, forbidden
+    assert ("--ro-bind", str(ROOT / "course_lib"), "/opt/course/course_lib") in binds
+    assert ("--ro-bind", str(copy), "/tmp/work/01_a.ipynb") in binds
+    tail = argv[argv.index("--") + 1:]
+    assert tail[3].endswith("_confine.py") and ("--uid" in tail) is as_root
+    assert "nproc=64" in tail if as_root else "nproc=74" in tail            # root: its own uid; else +10 already running
+    setenv = {argv[i + 1]: argv[i + 2] for i in range(len(argv) - 2) if argv[i] == "--setenv"}
+    assert "JPY_PARENT_PID" not in setenv and setenv["HOME"] == "/tmp/home" and setenv["PYTHONPATH"] == "/opt/course"

@@ -126,8 +126,8 @@ def test_kv_cache_bytes_llama2(context, batch, expected):
 
 
 def test_max_batch_on_h200_by_hand():
-    # the H200's "141GB" is sold as 141 GiB (nvidia-smi shows 143,771 MiB usable):
-    # (141 x 2^30 - 6,738,415,616 * 2) / 2^31 = 64.22 -> 64 sequences of 4096 tokens
+    # the H200's "141GB" are GiB: (141 x 2^30 - 6,738,415,616 x 2) / 2^31 = (151,397,597,184 - 13,476,831,232)
+    # / 2,147,483,648 = 64.22 -> 64 sequences of 4096 tokens (read as 141e9 bytes it would be 59.38 -> 59)
     assert cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096) == math.floor((141 * 2 ** 30 - 6_738_415_616 * 2) / 2 ** 31) == 64
     assert cl.kv_max_batch_size(gpt2("big", 200, 8192, 64), "RTX 4090 fp16 tensor", 1024) == 0
 
@@ -188,7 +188,7 @@ def test_prefill_vs_decode_table():
 
 
 def test_inference_memory_sums():
-    table = cl.inference_memory(cl.LLAMA2_7B, 4096, (1, 59))
+    table = cl.inference_memory(cl.LLAMA2_7B, 4096, (1, 64))
     assert (table["total_bytes"] == table["weight_bytes"] + table["kv_bytes"]).all()
     assert table["weight_bytes"].iloc[0] == 6_738_415_616 * 2
 
@@ -233,6 +233,9 @@ def test_plots_return_labelled_figures():
         assert isinstance(fig, Figure)
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
+    # the memory line is the catalog's bytes, labelled as sold: 141 x 2^30 = 151,397,597,184 B = 151 GB
+    memory_labels = [t.get_text() for t in figs[1].axes[0].texts]
+    assert any("141 GiB = 151 GB" in label for label in memory_labels), memory_labels
 
 
 DEFAULTS = dict(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16", device=H200)
@@ -271,12 +274,11 @@ def test_widget_lowers_context_for_a_shorter_model():
 
 
 def test_steps_that_do_not_fit_are_marked():
-    # Llama-2-7B, 4,096 tokens, bf16 on the H200's 141 GiB: 64 sequences fit, 65 do not
-    # (test_max_batch_on_h200_by_hand)
+    # Llama-2-7B, 4,096 tokens, bf16 on the 141 GiB H200: 64 sequences fit (test_max_batch_on_h200_by_hand)
     sweep = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), batch_sizes=(64, 65))
     assert list(sweep["fits"]) == [True, False]
-    text, _ = cl.widgets.transformer_view(batch_size=128)
-    assert "does not fit" in text
+    text, _ = cl.widgets.transformer_view(batch_size=65)
+    assert "does not fit" in text and "at most 64 sequences" in text and "141 GiB" in text
     assert cl.inference_step(cl.LLAMA2_7B, cl.Device("no capacity", 1e12, 1e11), "decode", 10)["fits"] is None
 
 

@@ -4,20 +4,35 @@ A question reads the learner's answer from the notebook's namespace (a variable 
 function the exercise names), compares it with an expected value computed by
 ``course_lib``, and returns ``Feedback``: correct, incorrect (with the reason written
 for the student), or not attempted. ``check()`` shows that feedback as rich text in
-Jupyter and plain text elsewhere; ``evaluate(namespace)`` returns it, which is what
-the tests and the grader use.
+Jupyter and plain text elsewhere; ``evaluate(namespace)`` returns it.
+
+Judging is split in two so that a verdict never has to be trusted from the learner's kernel:
+
+- ``report(namespace)`` runs where the answer lives (the notebook's kernel) and returns
+  plain data only: the answer as an exact ``int``/``float``/``bool``/``str`` (lists of them
+  for a function's outputs), or a marker saying what else it was;
+- ``judge(report)`` runs anywhere (the grader runs it in its own process) and compares
+  that data with the expected value, after checking the report's shape strictly.
+
+``evaluate(namespace) = judge(report(namespace))``: ``q1.check()`` in a notebook and the
+grader (``course_lib.grading``) take the same path. A forged report can at most claim an
+answer the learner could have typed.
 """
 from __future__ import annotations
 
+import copy
 import html
 import math
 import numbers
+import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 __all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
-           "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "score_table", "show_score"]
+           "CORRECT", "INCORRECT", "NOT_ATTEMPTED", "score_table", "show_score",
+           "report_answer", "report_calls", "kernel_report", "check_report", "ReportError", "Unreadable"]
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 
@@ -43,8 +58,13 @@ class Feedback:
     def _repr_html_(self):
         colour = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#9a6700"}[self.status]
         label = f"{self.question}: " if self.question else ""
-        body = f" {html.escape(self.message)}" if self.message else ""
+        body = f" {_code_spans(html.escape(self.message))}" if self.message else ""
         return f'<p><span style="color:{colour};font-weight:bold">{label}{self._title()}</span>{body}</p>'
+
+
+def _code_spans(escaped_text: str) -> str:
+    """`name` in a message becomes <code>name</code> in HTML (the plain-text form keeps the backticks)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped_text)
 
 
 def _in_notebook() -> bool:
@@ -87,6 +107,168 @@ def _close(a: float, b: float, rel_tol: float, abs_tol: float = 0.0) -> bool:
     return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
 
 
+# --- reports: what the kernel says about an answer, as plain data ------------------------------
+
+MAX_TEXT = 10_000        # longest string answer kept as itself (longer: a marker)
+MAX_ITEMS = 1_000        # longest list kept
+MAX_DEPTH = 4            # deepest nesting of lists kept
+MAX_FLOAT_BITS = 1_023   # an int with more bits has no float value (10**400 has 1,329)
+_REPR_CHARS = 200        # what a marker or an exception message keeps of the text
+
+
+class ReportError(ValueError):
+    """A report that is not made of the plain values ``report_answer`` / ``report_calls`` produce."""
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """An answer that is not a plain value (a subclass, an object, a huge int, NaN...): never right."""
+    type_name: str
+    text: str
+
+    def __repr__(self):
+        return self.text
+
+
+def _type_name(value) -> str:
+    return value.type_name if isinstance(value, Unreadable) else type(value).__name__
+
+
+def _safe_text(value) -> str:
+    """``repr(value)`` capped, or a placeholder when its ``__repr__`` misbehaves."""
+    try:
+        text = repr(value)
+        if type(text) is not str:
+            raise TypeError
+    except BaseException:   # a learner's __repr__ may raise anything, SystemExit included
+        return f"<{type(value).__name__} object>"
+    return text[:_REPR_CHARS] + ("..." if len(text) > _REPR_CHARS else "")
+
+
+def _marker(type_name: str, text: str) -> dict:
+    return {"other": str(type_name)[:100], "text": str(text)[:_REPR_CHARS]}
+
+
+def _plain(value, depth: int = 0):
+    """``value`` as JSON-ready plain data: exact int/float/bool/str/None, lists of them, or a marker.
+
+    Exact types only (``type(x) is int``): a subclass could answer ``float(x)`` or ``x == y``
+    however it likes. NumPy scalars become Python ones with ``.item()``; tuples become lists.
+    """
+    kind = type(value)
+    if value is None or value is Ellipsis:
+        return None
+    if kind is bool or kind is str and len(value) <= MAX_TEXT:
+        return value
+    if kind is int:
+        if value.bit_length() <= MAX_FLOAT_BITS:
+            return value
+        return _marker("int", f"an integer of {value.bit_length():,} bits (too large for a float)")
+    if kind is float:
+        return value if math.isfinite(value) else _marker("float", repr(value))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic) and kind.__module__ == "numpy":
+        try:
+            item = value.item()
+        except Exception:
+            item = None
+        if type(item) in (bool, int, float, str):
+            return _plain(item, depth)
+    if kind in (list, tuple) and depth < MAX_DEPTH and len(value) <= MAX_ITEMS:
+        return [_plain(item, depth + 1) for item in value]
+    if kind is str:
+        return _marker("str", f"a string of {len(value):,} characters")
+    return _marker(kind.__name__, _safe_text(value))
+
+
+def report_answer(namespace: dict, var: str):
+    """The report for a number or choice question: ``{"answer": plain value or marker}``."""
+    return {"answer": _plain(namespace.get(var))}
+
+
+def report_calls(namespace: dict, var: str, cases) -> dict:
+    """The report for a function question: its outcome on each case, in order.
+
+    ``{"calls": [{"value": v} or {"raised": "TypeName", "value_error": bool, "text": ...}, ...]}``;
+    ``{"answer": ...}`` when ``var`` holds no function. Each call gets its own copy of the arguments.
+    """
+    function = namespace.get(var)
+    if function is None or function is Ellipsis or not callable(function):
+        return report_answer(namespace, var)
+    calls = []
+    for args in cases:
+        try:
+            calls.append({"value": _plain(function(*copy.deepcopy(tuple(args))))})
+        except (Exception, SystemExit) as error:   # the learner's function may even call sys.exit()
+            calls.append({"raised": type(error).__name__[:100], "value_error": isinstance(error, ValueError),
+                          "text": _safe_text(str(error)) if _safe_str(error) else ""})
+    return {"calls": calls}
+
+
+def _safe_str(error) -> bool:
+    try:
+        return type(str(error)) is str
+    except BaseException:
+        return False
+
+
+def kernel_report(namespace: dict, spec) -> str:
+    """What the grader asks a kernel for: JSON text ``{name: report}`` for ``spec`` [(name, kind, var, cases)].
+
+    ``kind`` is "function" (``report_calls`` on ``cases``) or anything else (``report_answer``).
+    Runs in the learner's kernel: its result is data for ``Question.judge``, never a verdict.
+    """
+    reports = {}
+    for name, kind, var, cases in spec:
+        try:
+            reports[name] = report_calls(namespace, var, cases) if kind == "function" else report_answer(namespace, var)
+        except Exception as error:   # e.g. a namespace whose lookups raise
+            reports[name] = {"answer": _marker(type(error).__name__, "the answer could not be read")}
+    import json
+    return json.dumps(reports, allow_nan=False)
+
+
+def _checked_value(value, depth: int = 0):
+    """A reported value, checked: exact plain types, finite floats, capped sizes; markers -> Unreadable."""
+    kind = type(value)
+    if value is None or kind is bool:
+        return value
+    if kind is int and value.bit_length() <= MAX_FLOAT_BITS:
+        return value
+    if kind is float and math.isfinite(value):
+        return value
+    if kind is str and len(value) <= MAX_TEXT:
+        return value
+    if kind is list and depth < MAX_DEPTH and len(value) <= MAX_ITEMS:
+        return [_checked_value(item, depth + 1) for item in value]
+    if (kind is dict and set(value) == {"other", "text"} and type(value["other"]) is str
+            and type(value["text"]) is str):
+        return Unreadable(value["other"][:100], value["text"][:_REPR_CHARS])
+    raise ReportError(f"not a plain value: {kind.__name__}")
+
+
+def check_report(report) -> dict:
+    """``report`` checked strictly (raise ReportError): ``{"answer": value}`` or ``{"calls": [...]}``."""
+    if type(report) is not dict or len(report) != 1:
+        raise ReportError("a report is a dict with one key, 'answer' or 'calls'")
+    if "answer" in report:
+        return {"answer": _checked_value(report["answer"])}
+    calls = report.get("calls")
+    if type(calls) is not list or len(calls) > MAX_ITEMS:
+        raise ReportError("'calls' is not a list of outcomes")
+    checked = []
+    for call in calls:
+        if type(call) is dict and set(call) == {"value"}:
+            checked.append({"value": _checked_value(call["value"])})
+        elif (type(call) is dict and set(call) == {"raised", "value_error", "text"}
+              and type(call["raised"]) is str and type(call["value_error"]) is bool and type(call["text"]) is str):
+            checked.append({"raised": call["raised"][:100], "value_error": call["value_error"],
+                            "text": call["text"][:_REPR_CHARS]})
+        else:
+            raise ReportError("an outcome is neither a value nor an exception")
+    return {"calls": checked}
+
+
 @dataclass
 class Question:
     """One question: where its answer lives, its points, its hint and its solution text.
@@ -111,14 +293,30 @@ class Question:
     def evaluate(self, namespace: dict | None = None) -> Feedback:
         """Judge the answer found under ``self.var`` in ``namespace`` (default: the notebook's)."""
         namespace = self._namespace() if namespace is None else namespace
-        answer = namespace.get(self.var)
-        if _is_blank(answer):
+        return self.judge(self.report(namespace))
+
+    def report(self, namespace: dict) -> dict:
+        """The answer under ``self.var`` as plain data (runs in the learner's kernel): see ``report_answer``."""
+        return report_answer(namespace, self.var)
+
+    def judge(self, report) -> Feedback:
+        """The verdict on a report (runs anywhere: the grader runs it outside the learner's kernel)."""
+        try:
+            report = check_report(report)
+        except ReportError as error:
+            return Feedback(INCORRECT, f"the answer could not be read ({error})", self.name)
+        if "answer" in report and report["answer"] is None:
             return Feedback(NOT_ATTEMPTED, f"set `{self.var}` and run the cell again", self.name)
         try:
-            feedback = self._judge(answer)
+            feedback = self._judge_report(report)
         except Exception as error:  # the checker must never crash on a learner's answer
             feedback = Feedback(INCORRECT, f"checking your answer raised {type(error).__name__}: {error}")
         return Feedback(feedback.status, feedback.message, self.name)
+
+    def _judge_report(self, report: dict) -> Feedback:
+        if "answer" not in report:
+            return Feedback(INCORRECT, f"`{self.var}` should be a value, not a function")
+        return self._judge(report["answer"])
 
     def score(self, namespace: dict | None = None) -> int:
         return self.points if self.evaluate(namespace).correct else 0
@@ -126,6 +324,18 @@ class Question:
     def check(self):
         """Show whether the answer is right, and why not if it is not."""
         _show(self.evaluate())
+
+    def autograder_test(self):
+        """nbgrader's test cell for this question: raise ``AssertionError`` unless the answer is right.
+
+        It raises while nbgrader grades or validates (nbgrader sets ``NBGRADER_EXECUTION``), and when
+        ``COURSE_STRICT_TESTS`` is set (the course's own test run of solutions/). Elsewhere, a learner's
+        "Run All" on an unfinished notebook is not stopped at the first test cell: the ``check()`` just
+        above already showed the feedback. The course's grader never runs these cells.
+        """
+        feedback = self.evaluate()
+        if not feedback.correct and (os.environ.get("NBGRADER_EXECUTION") or os.environ.get("COURSE_STRICT_TESTS")):
+            raise AssertionError(str(feedback))
 
     def hint(self):
         _show(_Text(f"Hint ({self.name})", self.hint_text or "no hint for this one: reread the lesson's section."))
@@ -192,7 +402,7 @@ class NumberQuestion(Question):
 
     def _judge(self, answer):
         if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-            return Feedback(INCORRECT, f"`{self.var}` should be a number, got {type(answer).__name__} {answer!r}")
+            return Feedback(INCORRECT, f"`{self.var}` should be a number, got {_type_name(answer)} {answer!r}")
         unit = f" {self.unit}" if self.unit else ""
         if self._matches(answer, self.expected):
             return Feedback(CORRECT, f"{_number(answer)}{unit}")
@@ -230,30 +440,51 @@ class FunctionQuestion(Question):
     def example_right(self):
         return self.reference
 
-    def _judge(self, function):
-        if not callable(function):
-            return Feedback(INCORRECT, f"`{self.var}` should be a function, got {type(function).__name__}")
-        judged_one = False
-        for args in self.cases:
-            try:
-                expected = self.reference(*args)
-            except ValueError:
-                if not self.check_errors:
-                    continue
+    def report(self, namespace: dict) -> dict:
+        """The function's outcome on each hidden case (runs in the learner's kernel): see ``report_calls``."""
+        return report_calls(namespace, self.var, self.cases)
+
+    def expected_outcomes(self) -> list:
+        """(``"value"``, expected) or (``"raises"``, None) for each case, from ``reference``; computed once."""
+        if getattr(self, "_expected_cache", None) is None:
+            outcomes = []
+            for args in self.cases:
                 try:
-                    got = function(*args)
+                    outcomes.append(("value", self.reference(*copy.deepcopy(tuple(args)))))
                 except ValueError:
+                    outcomes.append(("raises", None))
+            self._expected_cache = (list(self.cases), outcomes)
+        cases, outcomes = self._expected_cache
+        if cases != list(self.cases):       # the cases were edited since: compute again
+            self._expected_cache = None
+            return self.expected_outcomes()
+        return outcomes
+
+    def _judge_report(self, report: dict) -> Feedback:
+        if "answer" in report:
+            return Feedback(INCORRECT, f"`{self.var}` should be a function, got {_type_name(report['answer'])}")
+        calls = report["calls"]
+        if len(calls) != len(self.cases):
+            return Feedback(INCORRECT, f"the report has {len(calls)} outcome(s) for {len(self.cases)} case(s)")
+        judged_one = False
+        for args, (kind, expected), call in zip(self.cases, self.expected_outcomes(), calls):
+            args = tuple(args)
+            if kind == "raises":
+                if not self.check_errors or call.get("value_error"):
                     continue
-                if _is_blank(got):
-                    return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns {got!r}: write its body")
+                if "raised" in call:
+                    return Feedback(INCORRECT, f"{self.var}{args} should raise ValueError (the input is invalid), "
+                                               f"but raised {call['raised']}")
+                if call["value"] is None:
+                    return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns None: write its body")
                 return Feedback(INCORRECT, f"{self.var}{args} should raise ValueError (the input is invalid), "
-                                           f"but returned {got!r}")
-            try:
-                got = function(*args)
-            except Exception as error:
-                return Feedback(INCORRECT, f"{self.var}{args} raised {type(error).__name__}: {error}")
-            if not judged_one and _is_blank(got):
-                return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns {got!r}: write its body")
+                                           f"but returned {call['value']!r}")
+            if "raised" in call:
+                message = f": {call['text']}" if call["text"] else ""
+                return Feedback(INCORRECT, f"{self.var}{args} raised {call['raised']}{message}")
+            got = call["value"]
+            if not judged_one and got is None:
+                return Feedback(NOT_ATTEMPTED, f"`{self.var}` returns None: write its body")
             judged_one = True
             if not _equal(got, expected, self.rel_tol):
                 return Feedback(INCORRECT, f"{self.var}{args} returned {got!r}, expected {expected!r}")

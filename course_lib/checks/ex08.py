@@ -11,7 +11,7 @@ from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 __all__ = ["QUESTIONS", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "score"]
 
 H200 = "H200 SXM bf16"
-_GB = 1e9  # SI gigabyte, as vendors count memory
+_GB = 1e9  # SI gigabyte: the course counts bytes in GB = 10^9 (GPU capacities are sold in GiB: the catalog's memory_bytes)
 _GPT2 = cl.transformer_params(cl.GPT2_SMALL)
 _BLOCK = int(_GPT2.loc[_GPT2["copies"] == cl.GPT2_SMALL.n_layers, "each"].sum())
 _KV_8 = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 8, "bf16")
@@ -142,17 +142,23 @@ PASSAGE = (f"At batch size 1, a 7B model on an H200 is compute bound: a token ne
            f"{_PASSAGE_FLOPS / 1e9:.1f} GFLOP, and at {_DEVICE.peak_flops / 1e12:.1f} TFLOP/s that is "
            f"{_PASSAGE_TIME * 1e6:.0f} µs, so the GPU generates about {1 / _PASSAGE_TIME:,.0f} tokens per second.")
 
+_KV_SEQ = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)               # one 4,096-token sequence's cache, 2 GiB
+_FREE_RATIO = (_DEVICE.memory_bytes - _WEIGHTS) / _KV_SEQ     # 64.22 with the catalog's 141 GiB
+
 q8 = NumberQuestion(
-    name="q8", var="max_batch", points=1, expected=_MAX_BATCH, unit="sequences", rel_tol=1e-9,
-    mistakes={int(_DEVICE.memory_bytes // cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)):
-              "that fills all 141 GB with KV cache: the weights need room too.",
-              int((141 * 2 ** 30 - _WEIGHTS) // cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)):
-              "the H200's 141 GB are 10^9 bytes each, not GiB.",
-              _MAX_BATCH + 1: "the division gives 59.4: round down, a 60th sequence does not fit."},
-    hint_text="Free memory = 141 GB - the bf16 weights; divide by one sequence's KV cache and round down.",
-    solution_text=f"(141e9 - {_WEIGHTS:,} B) / {cl.kv_cache_bytes(cl.LLAMA2_7B, 4096):,.0f} B = "
-                  f"{(141e9 - _WEIGHTS) / cl.kv_cache_bytes(cl.LLAMA2_7B, 4096):.2f}, so {_MAX_BATCH} sequences.",
-    example_wrong=int(_DEVICE.memory_bytes // cl.kv_cache_bytes(cl.LLAMA2_7B, 4096)),
+    name="q8", var="max_batch", points=1, expected=_MAX_BATCH, unit="sequences", rel_tol=1e-9,   # exactly
+    mistakes={int(_DEVICE.memory_bytes // _KV_SEQ):
+              f"that fills all {_DEVICE.memory_bytes / 2 ** 30:.0f} GiB with KV cache: the weights need room too.",
+              int((141e9 - _WEIGHTS) // _KV_SEQ):
+              "that reads the H200's '141 GB' as 141 x 10^9 bytes; GPU memory is sold in binary units: "
+              "141 GiB = 141 x 2^30 bytes.",
+              _MAX_BATCH + 1: f"the division gives {_FREE_RATIO:.2f}: round down, a {_MAX_BATCH + 1}th sequence "
+                              f"does not fit beside the weights."},
+    hint_text="Free memory = 141 GiB (141 x 2^30 bytes) - the bf16 weights; divide by one sequence's KV cache "
+              "and round down.",
+    solution_text=f"(141 x 2^30 - {_WEIGHTS:,}) B / {_KV_SEQ:,.0f} B = ({_DEVICE.memory_bytes:,.0f} - {_WEIGHTS:,}) "
+                  f"/ {_KV_SEQ:,.0f} = {_FREE_RATIO:.2f}, so {_MAX_BATCH} sequences.",
+    example_wrong=int(_DEVICE.memory_bytes // _KV_SEQ),
 )
 
 QUESTIONS = [q1, q2, q3, q4, q5, q6, q7, q8]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..devices import attainable_flops, get_device, ridge_point
 from ._base import new_figure
+from .costs import capacity_label
 
 __all__ = ["macs_context_plot", "kv_memory_plot", "transformer_roofline_plot"]
 
@@ -37,7 +38,11 @@ def macs_context_plot(table, width: float = 7.0, height: float = 3.8):
 
 
 def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
-    """Weights + KV cache (GB, 10^9 B) against batch size (from ``cl.inference_memory``), with the device's memory."""
+    """Weights + KV cache (GB, 10^9 B) against batch size (from ``cl.inference_memory``), with the device's memory.
+
+    The memory line is the catalog's ``memory_bytes`` (GPU capacities are sold in binary units: the H200's
+    "141GB" are 141 GiB = 151.4 GB), labelled both ways by ``capacity_label``.
+    """
     fig, ax = new_figure(width, height)
     labels = [str(b) for b in table["batch_size"]]
     weights, kv = table["weight_bytes"] / 1e9, table["kv_bytes"] / 1e9
@@ -48,7 +53,7 @@ def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
         dev = get_device(device)
         if dev.memory_bytes:
             ax.axhline(dev.memory_bytes / 1e9, color="#d62728", linestyle="--", linewidth=1.2)
-            ax.text(-0.4, dev.memory_bytes / 1e9, f"{dev.name} memory: {dev.memory_bytes / 1e9:.0f} GB",
+            ax.text(-0.4, dev.memory_bytes / 1e9, f"{dev.name} memory: {capacity_label(dev.memory_bytes)}",
                     va="bottom", ha="left", color="#d62728", fontsize=8)
             ax.set_ylim(0, max(float(table["total_bytes"].max()) / 1e9, dev.memory_bytes / 1e9) * 1.35)
     ax.set_xlabel("batch size (sequences served at once)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..devices import devices
+from ..devices import devices, get_device
 from ..transformer import TRANSFORMER_DTYPES, TRANSFORMER_PRESETS, get_transformer, inference_sweep, kv_cache_bytes, \
     kv_max_batch_size, transformer_param_count
 from ._base import build_app
@@ -33,6 +33,7 @@ def _time(seconds: float) -> str:
 
 def transformer_view(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16", device="H200 SXM bf16"):
     """Params, KV cache, prefill and decode on ``device``: a Markdown summary and the roofline with both steps."""
+    from ..plots.costs import capacity_label
     from ..plots.transformer import transformer_roofline_plot
 
     config = get_transformer(model)
@@ -44,12 +45,13 @@ def transformer_view(model="Llama-2-7B", context=4096, batch_size=1, dtype="bf16
     params = transformer_param_count(config)
     kv = kv_cache_bytes(config, context, batch_size, dtype)
     dev_memory = table["device"].iloc[0]
+    capacity = capacity_label(get_device(device).memory_bytes)
     fits = kv_max_batch_size(config, device, context, dtype)
     if fits == 0:   # not even the weights and one sequence's cache fit
-        verdict = f"**does not fit**: not even one sequence fits in {dev_memory}'s memory"
+        verdict = f"**does not fit**: not even one sequence fits in {dev_memory}'s {capacity}"
     else:
         verdict = (f"{'fits' if batch_size <= fits else '**does not fit** (hollow points)'}: "
-                   f"at most {fits:,} sequences on {dev_memory}")
+                   f"at most {fits:,} sequences in {dev_memory}'s {capacity}")
     read = table["weight_bytes"].iloc[0]
     lookups = [name for name, only_looked_up in (("token embedding table", not config.tied_embeddings),
                                                   ("position table", config.position == "learned")) if only_looked_up]
