@@ -23,6 +23,15 @@ The model is deliberately simple, and notebook 02 says so:
   Training in int8, int4 or 1-bit is not modelled (such schemes still keep wide master
   weights, gradients and state) and raises ValueError; those widths are for inference.
   Framework workspace, the allocator's slack and the CUDA context are left out.
+- inference keeps no activation for a backward pass: a framework frees each layer output
+  once the next layer has read it, so ``optimizer="inference"`` counts the peak of the
+  activations alive at one time (``inference_activation_elements``): a layer's input and
+  output together, plus the block input a residual connection holds.
+- activations are stored in the weights' format, except where a weight format is
+  weight-only in practice: int4 schemes (GPTQ, AWQ) and binary-weight networks (BWN)
+  quantize the weights and keep 16-bit activations, so int4 and 1-bit weights come with
+  fp16 activations (``ACTIVATION_DTYPE``); int8 inference quantizes both (W8A8).
+  ``activation_dtype=`` overrides it.
 """
 from __future__ import annotations
 
@@ -35,8 +44,8 @@ from ._checks import check_choice, check_int
 from .analysis import Network, analyze, layer_costs
 from .devices import get_device
 
-__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATES", "TRAINING_DTYPES", "FIT_DEVICES", "bytes_per_element", "weight_memory", "activation_elements",
-           "activation_memory", "training_memory", "memory_vs_batch", "fits", "max_batch_size"]
+__all__ = ["DTYPE_BYTES", "OPTIMIZER_STATES", "TRAINING_DTYPES", "ACTIVATION_DTYPE", "FIT_DEVICES", "bytes_per_element",
+           "weight_memory", "activation_elements", "inference_activation_elements", "activation_memory", "training_memory", "memory_vs_batch", "fits", "max_batch_size"]
 
 # Bytes of one element in each storage format. IEEE 754 binary32/binary16, bfloat16
 # (Google Brain's 16-bit float), int8/int4 integer quantization, and 1 bit per weight
@@ -53,6 +62,12 @@ OPTIMIZER_STATES = {"inference": 0, "sgd": 0, "momentum": 1, "adam": 2}
 # Training", ICLR 2018; ZeRO, Rajbhandari et al., SC 2020, section 3.1).
 TRAINING_DTYPES = ("fp32", "fp16", "bf16")
 _MASTER_BYTES = 4   # the fp32 master copy and the fp32 optimizer state of mixed precision
+
+# The format activations are stored in, for each weight format. Weight-only schemes keep 16-bit
+# activations: common int4 schemes (GPTQ, Frantar et al. 2023; AWQ, Lin et al. 2024) and
+# binary-weight networks (BWN, Rastegari et al. 2016, binarize the weights only). int8
+# inference usually quantizes activations too (W8A8).
+ACTIVATION_DTYPE = {"fp32": "fp32", "fp16": "fp16", "bf16": "bf16", "int8": "int8", "int4": "fp16", "1-bit": "fp16"}
 
 # The four GPUs of notebook 02, by their catalog names (course_lib/data/devices.csv):
 # AlexNet's GTX 580 (3 GB), the GTX 1080 (8 GB), the V100 (32 GB), the H200 (141 GB);
@@ -116,6 +131,33 @@ def activation_elements(network: Network) -> int:
     return _counts(_network(network))[1]
 
 
+@lru_cache(maxsize=32)
+def _live_peak(network: Network) -> int:
+    rows = layer_costs(network)
+    block_input, peak = {}, math.prod(network.input_shape)
+    for name, kind, block, in_shape, cost in rows:
+        held = 0
+        if block:
+            if block not in block_input:
+                block_input[block] = math.prod(in_shape)      # the first layer of a block reads the block input
+            else:
+                held = block_input[block]                     # later layers: the residual still holds it
+        new = 0 if kind in _NO_NEW_TENSOR else math.prod(cost.out_shape)
+        peak = max(peak, math.prod(in_shape) + new + held)
+    return peak
+
+
+def inference_activation_elements(network: Network) -> int:
+    """Peak activation elements alive at once per sample in inference (no backward pass to keep them for).
+
+    Layer by layer: its input + its output (0 for an in-place or view layer) + the input of the
+    residual block it sits in (held for the shortcut), from the block's second layer on; the
+    maximum over layers. AlexNet (2012): lrn1 reads conv1's 290,400 and writes 290,400: 580,800.
+    A lower bound: a framework's buffers, and a shortcut's own output, come on top.
+    """
+    return _live_peak(_network(network))
+
+
 def activation_memory(network: Network, batch_size: int = 1, dtype: str = "fp32") -> float:
     """Bytes of feature maps kept for the backward pass: ``elements per sample x batch x bytes``.
 
@@ -126,7 +168,8 @@ def activation_memory(network: Network, batch_size: int = 1, dtype: str = "fp32"
     return int(total) if total == int(total) else total
 
 
-def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", optimizer: str = "adam") -> dict:
+def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", optimizer: str = "adam",
+                    activation_dtype: str | None = None) -> dict:
     """The memory of one training step as named parts (bytes) and their ``"total"``.
 
     weights + gradients (one per weight) + optimizer state + activations (grow with ``batch_size``).
@@ -135,14 +178,22 @@ def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", 
     2-byte weights, gradients and activations, and an ``optimizer_state`` of the fp32 master
     weights plus the fp32 optimizer values, ``(1 + states) x 4`` bytes per weight, as ZeRO
     counts it. Adam: 4 + 4 + 8 = 16 bytes a parameter in fp32, 2 + 2 + 12 = 16 in mixed precision.
-    ``optimizer="inference"``: weights and activations only, in any dtype (int8, int4, 1-bit too);
-    training in int8, int4 or 1-bit raises ValueError.
+    ``optimizer="inference"``: weights and the peak of live activations
+    (``inference_activation_elements``) only, in any dtype (int8, int4, 1-bit too);
+    training in int8, int4 or 1-bit raises ValueError. Activations are stored in
+    ``activation_dtype``, by default ``ACTIVATION_DTYPE[dtype]`` (fp16 for int4 and 1-bit weights).
     """
     optimizer = _optimizer(optimizer)
     size = bytes_per_element(dtype)
     weights = weight_memory(network, dtype)
+    if activation_dtype is None:
+        activation_dtype = ACTIVATION_DTYPE[dtype.strip().lower()]
+    act_size = bytes_per_element(activation_dtype)
+    batch_size = check_int("batch_size", batch_size, 1)
     if optimizer == "inference":
         gradients = state = 0
+        activations = inference_activation_elements(network) * batch_size * act_size
+        activations = int(activations) if activations == int(activations) else activations
     else:
         if dtype.strip().lower() not in TRAINING_DTYPES:
             raise ValueError(f"dtype {dtype!r} is for inference only: training keeps gradients and optimizer state "
@@ -152,11 +203,15 @@ def training_memory(network: Network, batch_size: int = 1, dtype: str = "fp32", 
         gradients = weights
         master = 0 if size == _MASTER_BYTES else params * _MASTER_BYTES   # mixed precision's fp32 copy
         state = master + OPTIMIZER_STATES[optimizer] * params * _MASTER_BYTES
+        if act_size < 2:
+            raise ValueError(f"activation_dtype {activation_dtype!r} is for inference only: training keeps its "
+                             f"activations in fp32 or fp16/bf16")
+        activations = activation_memory(network, batch_size, activation_dtype)
     parts = {
         "weights": weights,
         "gradients": gradients,
         "optimizer_state": state,
-        "activations": activation_memory(network, batch_size, dtype),
+        "activations": activations,
     }
     parts["total"] = sum(parts.values())
     return parts

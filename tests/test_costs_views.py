@@ -220,3 +220,32 @@ def test_many_layers_plot_and_memory_plots():
 def test_plots_reject_the_wrong_table(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_memory_vs_batch_plot_labels_every_batch_and_marks_the_computed_points():
+    net = cl.zoo.alexnet_original()
+    batches = [2 ** i for i in range(13)]
+    fig = plots.memory_vs_batch_plot(cl.memory_vs_batch(net, batches), cl.fits(net))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(b) for b in batches]   # 2048 too
+    assert ax.lines[0].get_marker() == "o"
+
+
+@pytest.mark.parametrize("share, label_x", [(0.91, 100), (0.50, 50), (1.5, 150)])
+def test_breakdown_plot_keeps_a_share_label_off_the_100_percent_line(share, label_x):
+    import pandas as pd
+    parts = {"weights": 1, "gradients": 0, "optimizer_state": 0, "activations": 0}
+    table = pd.DataFrame({"device": ["GTX 580"], "used_share": [share], "fits": [share <= 1]})
+    fig = plots.memory_breakdown_plot(parts, table)
+    (text,) = fig.axes[1].texts
+    assert text.get_position()[0] == pytest.approx(label_x)
+    assert fig.axes[1].get_title() == "does it fit? (over 100% = does not fit)"
+
+
+
+def test_memory_view_says_how_inference_stores_activations():
+    summary, _, _ = views.memory_view("vgg16", "1-bit", 4096, "inference")
+    assert "stored as fp16" in summary and "weights only" in summary
+    # VGG-16's peak: conv1_2 reads and writes 64x224x224 = 3,211,264 elements; 2 bytes each, batch 4096
+    assert cl.training_memory(cl.zoo.vgg16(), 4096, "1-bit", "inference")["activations"] == 3_211_264 * 2 * 4096 * 2
+    assert "stored as int8" in views.memory_view("vgg16", "int8", 1, "inference")[0]

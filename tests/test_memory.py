@@ -121,7 +121,8 @@ def test_training_memory_parts_fp32(builder, optimizer, states, grads):
     assert parts["weights"] == w
     assert parts["gradients"] == grads * w
     assert parts["optimizer_state"] == states * w
-    assert parts["activations"] == cl.activation_memory(net, 16, "fp32")
+    kept = cl.inference_activation_elements(net) if optimizer == "inference" else cl.activation_elements(net)
+    assert parts["activations"] == kept * 16 * 4
     assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
 
 
@@ -136,7 +137,8 @@ def test_mixed_precision_training_keeps_fp32_master_weights_and_state(dtype, opt
     parts = cl.training_memory(net, 16, dtype, optimizer)
     assert parts["optimizer_state"] == state_per_param * 60_965_224
     assert parts["total"] - parts["activations"] == per_param * 60_965_224
-    assert parts["activations"] == ALEXNET_KEPT * 16 * 2            # only the activations halve
+    kept = 580_800 if optimizer == "inference" else ALEXNET_KEPT       # inference: the live peak (below)
+    assert parts["activations"] == kept * 16 * 2                         # only the activations halve
     assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
 
 
@@ -154,7 +156,41 @@ def test_training_in_narrow_integer_formats_is_refused_inference_is_not(dtype):
     with pytest.raises(ValueError, match="dtype"):
         cl.training_memory(net, 1, dtype, "adam")
     parts = cl.training_memory(net, 1, dtype, "inference")
-    assert parts["total"] == cl.weight_memory(net, dtype) + cl.activation_memory(net, 1, dtype)
+    assert parts["total"] == cl.weight_memory(net, dtype) + parts["activations"]
+
+
+# Inference frees each activation once the next layer has read it: the peak alive at once, by hand.
+# AlexNet (2012): input 3x227x227 = 154,587; conv1 writes 96x55x55 = 290,400 (input + output 444,987);
+# relu1 in place; lrn1 reads 290,400 and writes 290,400 = 580,800, the largest pair; pool1 290,400 + 69,984.
+def test_inference_keeps_only_the_live_peak_alexnet_by_hand():
+    net = cl.zoo.alexnet_original()
+    assert cl.inference_activation_elements(net) == 290_400 + 290_400
+    assert cl.training_memory(net, 8, "fp32", "inference")["activations"] == 580_800 * 8 * 4
+
+
+def test_inference_peak_holds_a_residual_blocks_input():
+    # a 4x8x8 input (256 elements), one residual block: conv 4->4 3x3 pad 1 (256 out), ReLU in place,
+    # conv 4->4 (256), add (256). Second conv: its input 256 + its output 256 + the block input 256 = 768.
+    from course_lib.analysis import Network
+    from course_lib.layers import Conv2d, ReLU, Residual
+    block = Residual(body=(Conv2d(4, 3, padding=1), ReLU(), Conv2d(4, 3, padding=1)))
+    net = Network("tiny residual", (4, 8, 8), (block,))
+    assert cl.inference_activation_elements(net) == 768
+
+
+# Activations in the weights' format, except weight-only schemes: int4 (GPTQ/AWQ) and 1-bit (BWN) keep fp16.
+@pytest.mark.parametrize("dtype, act_bytes", [("fp32", 4), ("fp16", 2), ("int8", 1), ("int4", 2), ("1-bit", 2)])
+def test_inference_activation_width(dtype, act_bytes):
+    net = cl.zoo.vgg16()
+    parts = cl.training_memory(net, 4096, dtype, "inference")
+    assert parts["activations"] == 3_211_264 * 2 * 4096 * act_bytes   # VGG-16's conv1_2: 64x224x224 in and out
+    # a separate width can be asked for; narrow activations are refused for training
+    assert cl.training_memory(net, 1, "int4", "inference", activation_dtype="int4")["activations"] == 3_211_264
+
+
+def test_training_refuses_narrow_activations():
+    with pytest.raises(ValueError, match="activation_dtype"):
+        cl.training_memory(cl.zoo.alexnet_original(), 1, "fp16", "adam", activation_dtype="int8")
 
 
 def test_alexnet_adam_by_hand():

@@ -211,6 +211,12 @@ def test_unit_converter_view_hand_worked():
     assert table.set_index("unit").loc["MiB", "value"] == "1,024"
 
 
+def test_unit_converter_view_keeps_a_fraction_of_a_byte():
+    # half a byte is 0.5 bytes, not "0 bytes"; 1.5 KiB = 1,536 bytes exactly stays an integer
+    assert views.unit_converter_view(0.5, "B")[0].startswith("0.5 B = 0.5 bytes = ")
+    assert views.unit_converter_view(1.5, "KiB")[0].startswith("1.5 KiB = 1,536 bytes = ")
+
+
 @pytest.mark.parametrize("value, unit", [(-1, "MB"), (1, "Mb")])
 def test_unit_converter_view_bad_input(value, unit):
     with pytest.raises(ValueError):
@@ -230,3 +236,13 @@ def test_glossary_view(search):
 def test_widgets_build():
     for make in (views.unit_converter, views.glossary_filter):
         assert make().children
+
+
+def test_shape_walk_plot_writes_every_decade_alike_and_names_the_input_bar():
+    fig = shape_walk_plot(cl.analyze(cl.zoo.alexnet_original()))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    shown = [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks()) if low <= v <= high]
+    assert shown == ["1,000", "10,000", "100,000", "1,000,000"]   # 500 .. 4 x 618,483 on the axis
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "input"

@@ -29,8 +29,8 @@ _CONV1_SIDE = conv_output_size(227, 11, 4, 0)
 q1 = NumberQuestion(
     name="q1", var="conv1_side", points=1, expected=_CONV1_SIDE, unit="pixels", rel_tol=0,   # exactly
     mistakes={
-        conv_output_size(224, 11, 4, 0): "that is the 224x224 input the AlexNet paper states, rounded down; "
-                                         "the layer table starts from 227x227.",
+        conv_output_size(224, 11, 4, 0): "54 is what the paper's 224 gives ((224 - 11)/4 + 1 = 54.25, rounded down); "
+                                         "this question's input is 227.",
         (224 - 11) / 4 + 1: "that is (224 - 11)/4 + 1 = 54.25: the paper's 224 does not tile; use 227.",
     },
     hint_text="O = (I - K + 2P)/S + 1 with I = 227, K = 11, S = 4, P = 0.",
@@ -112,6 +112,8 @@ q6 = NumberQuestion(
         0: f"with no padding (224 - 11)/4 + 1 = 54.25, which rounds down to {conv_output_size(224, 11, 4, 0)}.",
         1: f"with padding 1: (224 - 11 + 2)/4 + 1 = 54.75 -> {conv_output_size(224, 11, 4, 1)}.",
         3: "that works too, but it is not the smallest padding that gives 55.",
+        1.5: "1.5 solves (224 - 11 + 2P)/4 + 1 = 55 exactly, but padding is whole pixels: find the smallest "
+             "whole P that still gives 55 after rounding down.",
     },
     hint_text="Try P = 0, 1, 2, ... in cl.conv_output_size(224, 11, 4, P) (floor rounding, as PyTorch).",
     solution_text=f"P = {_PADDING_FOR_224}: (224 - 11 + 2*{_PADDING_FOR_224})/4 + 1 = "

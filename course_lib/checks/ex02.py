@@ -89,10 +89,11 @@ _R50 = zoo.resnet50()
 _r50 = training_memory(_R50, 32, "fp32", "adam")
 q6 = NumberQuestion(
     name="q6", var="resnet50_train_GB", points=2, unit="GB", expected=_r50["total"] / 1e9, decimals=2,
-    wrong_units={"bytes (1 GB = 10^9 bytes)": 1e9, "MB (1 GB = 1,000 MB)": 1e3},
+    wrong_units={"bytes (1 GB = 10^9 bytes)": 1e9, "MB (1 GB = 1,000 MB)": 1e3,
+                 "GiB (2^30 bytes; the course's GB is 10^9 bytes)": 1e9 / 2 ** 30},
     mistakes={
         (_r50["total"] - _r50["optimizer_state"]) / 1e9: "you left out Adam's two state values per weight.",
-        (_r50["weights"] + _r50["activations"]) / 1e9: "that is inference: training adds gradients and Adam's state.",
+        (_r50["weights"] + _r50["activations"]) / 1e9: "that is weights + activations only: training adds a gradient per weight and Adam's two state values.",
         (_r50["total"] - _r50["activations"]) / 1e9: "you left out the activations of the batch.",
     },
     hint_text="weights + gradients + 2 Adam states (each as big as the weights) + activations for 32 samples: "

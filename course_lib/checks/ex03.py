@@ -51,6 +51,9 @@ q3 = NumberQuestion(
     name="q3", var="fc2_flops", points=2, unit="FLOPs", rel_tol=0, expected=flops_from_macs(_fc2),   # exactly
     wrong_units={"MACs (the question asks for FLOPs = 2 x MACs)": 0.5,
                  "GFLOPs (give the exact count of FLOPs)": 1e-9, "MFLOPs (give the exact count of FLOPs)": 1e-6},
+    mistakes={2 * (_fc2 + 4096): "that includes the bias (2 x fc2's 16,781,312 parameters); the question leaves the "
+                                 "bias out: 2 x 4096 x 4096.",
+              2 * _fc2 + 4096: "that adds the 4,096 bias adds; the question leaves the bias out: 2 x 4096 x 4096."},
     hint_text="FC2 maps 4096 inputs to 4096 outputs: in*out MACs, and each MAC is a multiply and an add.",
     solution_text="`2 * 4096 * 4096` = 33,554,432 FLOPs.",
     example_wrong=_fc2,
@@ -125,7 +128,7 @@ q7 = ChoiceQuestion(
 q8 = ChoiceQuestion(
     name="q8", var="mistake_in_passage", points=2,
     choices={
-        "a": "fvcore's 'flops' count each multiply-accumulate once: AlexNet does about 1.45 GFLOPs, so ~12 us.",
+        "a": "fvcore's 'flops' count each multiply-accumulate once: AlexNet does about 1.45 GFLOPs, so ~12 µs.",
         "b": "The time should be divided by the batch size.",
         "c": "The bias adds (0.66 M) make the real number much larger than 0.72 G.",
         "d": "Nothing is wrong.",

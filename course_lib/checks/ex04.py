@@ -70,6 +70,9 @@ q4 = NumberQuestion(
     mistakes={_conv1_need * 1e9 / _DDR4.mem_bandwidth: "round up: a fraction of a channel does not exist.",
               round(_conv1_need * 1e9 / _DDR4.mem_bandwidth, 1): "that is the lesson's 56.9 x: round up, a fraction "
                                                                   "of a channel does not exist.",
+              _channels - 1: f"{_channels - 1} channels give {(_channels - 1) * _DDR4.mem_bandwidth / 1e9:,.1f} GB/s, "
+                             f"less than conv1's {_conv1_need:,.1f} GB/s: that rounds down; the fewest whole channels "
+                             "that suffice round up.",
               math.ceil(_FP32.loc["conv1", "input_GBps"] * 1e9 / _DDR4.mem_bandwidth):
                   "that feeds only the input stream; add the weights and the output."},
     hint_text="Add conv1's three streams (input, weights, output; fp32, 120 TFLOP/s) and divide by 19.2 GB/s; round up.",

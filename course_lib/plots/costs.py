@@ -80,7 +80,8 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
             ax.fill_between(batch, bottom, top, color=_PART_COLOURS[part], alpha=0.8, label=part.replace("_", " "),
                             linewidth=0)
         bottom = top
-    ax.plot(batch, table["total"] / 1e9, color="black", linewidth=1.2, label="total")
+    # markers: the total is computed at these batch sizes only (the lines between them are drawn, not computed)
+    ax.plot(batch, table["total"] / 1e9, color="black", linewidth=1.2, marker="o", markersize=3, label="total")
     if capacities is not None:
         _check_columns(capacities, ["device", "capacity_bytes"], "memory_vs_batch_plot (capacities)")
         for name, cap in zip(capacities["device"], capacities["capacity_bytes"]):
@@ -88,6 +89,8 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
             ax.text(batch[0], cap / 1e9 * 1.06, f"{gpu_label(name)}: {capacity_label(cap)}", color="#cf222e",
                     fontsize=8)
     ax.set_xscale("log", base=2)
+    ax.set_xticks(batch, [f"{b:g}" for b in batch], fontsize=8 if len(batch) <= 10 else 7)   # every computed batch
+    ax.minorticks_off()
     ax.set_yscale("log")
     ax.set_ylim(bottom=max(1e-3, table["weights"].min() / 1e9 * 0.5))
     ax.set_xlabel("batch size (samples)")
@@ -138,12 +141,14 @@ def memory_breakdown_plot(parts: dict, fit_table=None, title: str | None = None)
                        if "capacity_bytes" in fit_table else names)
         ax2.axvline(100, color="black", linewidth=1)
         for yi, s in zip(y, share):
-            ax2.text(min(s, 300), yi, f" {s:,.0f}%" if s >= 100 else f" {s:.2g}%", va="center", fontsize=8)
+            # a label starting just short of the 100% line would sit on it: start such labels after the line
+            x = 100 if 85 <= s < 100 else min(s, 300)
+            ax2.text(x, yi, f" {s:,.0f}%" if s >= 100 else f" {s:.2g}%", va="center", fontsize=8)
         right = max(130, min(share.max(), 300) * 1.25)
         ax2.set_xlim(0, right)
         ax2.set_xticks([0, 100] if right < 200 else [0, 100, 200, 300])
         ax2.set_xlabel("% of the GPU's memory" + (" (bars stop at 300)" if share.max() > 300 else ""))
-        ax2.set_title("does it fit? (over 100%: no)", fontsize=10, y=1.0)
+        ax2.set_title("does it fit? (over 100% = does not fit)", fontsize=10, y=1.0)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

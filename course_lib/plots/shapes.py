@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from .._checks import check_int
 from ..formulas import conv_output_size
@@ -151,11 +152,14 @@ def shape_walk_plot(table, kinds=("Conv2d", "MaxPool2d", "Linear")):
                     xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7)
     ax.set_yscale("log")
     ax.set_ylim(min(elements) / 2, max(elements) * 4)
+    # every decade written the same way (matplotlib would print "1000" next to 10^4 .. 10^6)
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.set_ylabel("output elements per sample (log scale)", fontsize=9)
     ax.set_xlabel("layer", fontsize=9)
     ax.set_title(f"{table.attrs.get('network', 'network')}: the shape after each layer", fontsize=10)
     ax.tick_params(labelsize=8)
-    ax.legend(handles=[Patch(color="#2166ac", label="convolution"), Patch(color="#92c5de", label="max pooling"),
+    ax.legend(handles=[Patch(color="#bbbbbb", label="input"), Patch(color="#2166ac", label="convolution"), Patch(color="#92c5de", label="max pooling"),
                        Patch(color="#b2182b", label="fully connected")], fontsize=8, frameon=False)
     return fig
 

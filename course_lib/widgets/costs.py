@@ -12,7 +12,7 @@ import pandas as pd
 from .. import zoo
 from ..analysis import analyze
 from ..counting import TOOL_CONVENTIONS, layer_counts, tool_total
-from ..memory import DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, TRAINING_DTYPES, fits, training_memory
+from ..memory import ACTIVATION_DTYPE, DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, TRAINING_DTYPES, fits, training_memory
 from ..plots.costs import capacity_label, gpu_label, layer_share_plot, memory_breakdown_plot
 from ..units import format_bytes
 from ._base import build_app
@@ -43,7 +43,11 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
                + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs.")
                + (" Mixed precision: the optimizer state holds the fp32 master copy of the weights and fp32 "
                   "optimizer values (4 bytes each), so only the weights, gradients and activations are 2 bytes."
-                  if dtype in ("fp16", "bf16") and optimizer != "inference" else ""))
+                  if dtype in ("fp16", "bf16") and optimizer != "inference" else "")
+               + (f" Inference: the activations are the most alive at one time (a layer's input and output), "
+                  f"stored as {ACTIVATION_DTYPE[dtype]}"
+                  + (" (int4 and 1-bit schemes quantize the weights only)" if ACTIVATION_DTYPE[dtype] != dtype else "")
+                  + "." if optimizer == "inference" else ""))
     shown = pd.DataFrame({"GPU": [gpu_label(d) for d in table["device"]],
                           "memory (sold as GiB)": [capacity_label(c) for c in table["capacity_bytes"]],
                           "needed (GB)": [f"{n / 1e9:,.3f}" for n in table["needed_bytes"]],

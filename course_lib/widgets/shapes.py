@@ -101,7 +101,9 @@ def unit_converter_view(value=1.0, unit="GiB"):
     table = unit_table(value, unit)
     table["value"] = [f"{v:,.0f}" if v == int(v) else f"{v:,.6g}" for v in table["value"]]
     table["bytes per unit"] = [f"{v:,}" for v in table["bytes per unit"]]
-    summary = (f"{value:g} {unit} = {n_bytes:,.0f} {'byte' if n_bytes == 1 else 'bytes'} = **{format_bytes(n_bytes)}** (SI) = "
+    # a whole byte count prints as an integer; a fraction of a byte keeps its digits (0.5 B is not "0 bytes")
+    count = f"{n_bytes:,.0f}" if n_bytes == int(n_bytes) else f"{n_bytes:,.6g}"
+    summary = (f"{value:g} {unit} = {count} {'byte' if n_bytes == 1 else 'bytes'} = **{format_bytes(n_bytes)}** (SI) = "
                f"**{format_bytes(n_bytes, binary=True)}** (binary)")
     return summary, table
 
