@@ -35,10 +35,14 @@ def run_solution(path):
 
     import nbformat
 
+    from course_lib.authoring import is_autograder_test
+
     notebook = nbformat.read(path, as_version=4)
     namespace = {"__name__": "__solution__"}
     with contextlib.redirect_stdout(io.StringIO()):
         for number, cell in enumerate(notebook.cells):
-            if cell.cell_type == "code":
+            # nbgrader's autograder-test cells judge __main__'s namespace, not this one: the test
+            # judges the answers itself (as the course's grader, which drops these cells, does)
+            if cell.cell_type == "code" and not is_autograder_test(cell):
                 exec(compile(cell.source, f"{path.name}, cell {number}", "exec"), namespace)
     return namespace

@@ -196,8 +196,8 @@ def test_unit_converter_view(value, unit):
     text, table = views.unit_converter_view(value, unit)
     assert isinstance(table, pd.DataFrame) and list(table["unit"]) == list(UNIT_BYTES)
     assert f"{value:g} {unit}" in text
-    shown = int(re.search(r"= ([\d,]+) bytes?\b", text).group(1).replace(",", ""))
-    assert shown == round(value * UNIT_BYTES[unit])              # 1.5 B shows as 2 whole bytes
+    shown = float(re.search(r"= ([\d,.]+) bytes?\b", text).group(1).replace(",", ""))
+    assert shown == pytest.approx(value * UNIT_BYTES[unit], rel=1e-9)   # 1.5 B is 1.5 bytes, not rounded to 2
     rows = table.set_index("unit")
     for other, size in UNIT_BYTES.items():
         assert int(rows.loc[other, "bytes per unit"].replace(",", "")) == size
