@@ -11,6 +11,7 @@ import importlib
 from .formulas import conv_output_size, pool_output_size
 from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, LayerCost, Linear,
                      LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual)
+from .blocks import Block, Concat, Gate
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline

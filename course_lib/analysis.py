@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from ._checks import check_int, check_number
-from .layers import Layer, LayerCost, Residual
+from .layers import Composite, Layer
 
 __all__ = ["Network", "analyze", "op_counts", "layer_costs"]
 
@@ -47,7 +47,10 @@ class Network:
 
 
 def _walk(layers, in_shape, prefix, block, seen):
-    """Yield (name, kind, block, in_shape, cost) for every layer, descending into Residual blocks."""
+    """Yield (name, kind, block, in_shape, cost) for every layer, descending into blocks (Residual, Concat ...).
+
+    Each layer is visited once: the cost is linear in the number of layers, however deep the nesting.
+    """
     counters = Counter()
     shape = in_shape
     for layer in layers:
@@ -56,16 +59,15 @@ def _walk(layers, in_shape, prefix, block, seen):
         if name in seen:
             raise ValueError(f"two layers are named {name!r}; give each layer a unique name")
         seen.add(name)
-        if isinstance(layer, Residual):
-            body_shape = yield from _walk(layer.body, shape, f"{name}.", name, seen)
-            short_shape = yield from _walk(layer.shortcut, shape, f"{name}.shortcut.", name, seen)
-            if body_shape != short_shape:
-                raise ValueError(
-                    f"block {name} (Residual): its body outputs {body_shape} but its shortcut outputs "
-                    f"{short_shape}; they must match to be added"
-                )
-            cost = LayerCost(out_shape=body_shape, residual_adds=math.prod(body_shape))
-            yield f"{name}.add", "Add", name, shape, cost
+        if isinstance(layer, Composite):
+            outs = []
+            for infix, part in layer.parts:
+                outs.append((yield from _walk(part, shape, f"{name}.{infix}", name, seen)))
+            cost = layer.join(shape, outs, name)
+            if cost is None:  # a plain Block: its last layer's output is the block's
+                shape = outs[-1]
+                continue
+            yield f"{name}.{layer.join_suffix}", layer.join_kind, name, shape, cost
         else:
             cost = layer.cost(shape, name)
             if min(cost.out_shape) < 1:
@@ -120,7 +122,7 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
 
 OP_COLUMNS = ["macs", "bias_adds", "activation_ops", "pool_ops", "pool_inputs", "norm_ops", "residual_adds",
-              "lrn_ops"]
+              "lrn_ops", "gate_muls"]
 
 
 def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
@@ -130,7 +132,8 @@ def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
     ``activation_ops`` (one per element through ReLU), ``pool_ops`` (window elements
     compared or summed), ``pool_inputs`` (elements a pooling layer reads),
     ``norm_ops`` (BatchNorm: 2 per element), ``residual_adds`` (one per element joined),
-    ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts).
+    ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts),
+    ``gate_muls`` (one multiply per element a gate scales).
     Any tool's total is a sum of some of these columns.
     """
     batch_size = _check_batch(batch_size)

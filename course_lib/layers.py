@@ -32,6 +32,7 @@ class LayerCost(NamedTuple):
     norm_ops: int = 0        # BatchNorm at inference: a multiply and an add per element
     residual_adds: int = 0   # one add per element where a shortcut joins the body
     lrn_ops: int = 0         # local response normalization: (size + 4) ops per element, as Netscope counts
+    gate_muls: int = 0       # one multiply per element where a gate scales its input (squeeze-and-excitation)
     bytes_per_param: float | None = None  # storage of one weight when it differs from the network's dtype
                                           # (quantized or sparse layers, notebook 06); None: bytes_per_element
 
@@ -319,8 +320,33 @@ class Flatten(Layer):
         return LayerCost(out_shape=(_numel(in_shape),))
 
 
+def check_layers(argument: str, layers) -> tuple:
+    """``layers`` as a tuple of layers, or TypeError naming ``argument`` (a block's body, a branch ...)."""
+    if isinstance(layers, Layer) or not isinstance(layers, (tuple, list)):
+        raise TypeError(f"{argument} must be a tuple of layers, got {type(layers).__name__}")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"{argument}[{i}] must be a layer (Conv2d, ReLU, ...), got {layer!r}")
+    return tuple(layers)
+
+
+class Composite(Layer):
+    """A layer made of other layers: ``parts`` are ``(name infix, layers)`` pairs that each see the
+    block's input; ``join`` combines their output shapes into the cost of one more row (or None).
+    ``analyze`` gives one row per inner layer, named ``block.infix.layer``, then one for the join."""
+    join_suffix = ""
+    join_kind = ""
+
+    @property
+    def parts(self) -> tuple:
+        raise NotImplementedError
+
+    def join(self, in_shape: tuple, out_shapes: list, where: str) -> LayerCost | None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Residual(Layer):
+class Residual(Composite):
     """``out = body(x) + shortcut(x)``; an empty shortcut is the identity (ResNet, MobileNetV2).
 
     The join costs one add per output element (``residual_adds``), no MACs. The body
@@ -330,16 +356,25 @@ class Residual(Layer):
     shortcut: tuple = ()
     name: str | None = None
     prefix = "res"
+    join_suffix = "add"
+    join_kind = "Add"
 
     def __post_init__(self):
         for argument in ("body", "shortcut"):
-            layers = getattr(self, argument)
-            if isinstance(layers, Layer) or not isinstance(layers, (tuple, list)):
-                raise TypeError(f"{argument} must be a tuple of layers, got {type(layers).__name__}")
-            for i, layer in enumerate(layers):
-                if not isinstance(layer, Layer):
-                    raise TypeError(f"{argument}[{i}] must be a layer (Conv2d, ReLU, ...), got {layer!r}")
-            object.__setattr__(self, argument, tuple(layers))
+            object.__setattr__(self, argument, check_layers(argument, getattr(self, argument)))
         if not self.body:
             raise ValueError("body must hold at least one layer")
         _check_name(self.name)
+
+    @property
+    def parts(self):
+        return (("", self.body), ("shortcut.", self.shortcut))
+
+    def join(self, in_shape, out_shapes, where):
+        body_shape, short_shape = out_shapes
+        if body_shape != short_shape:
+            raise ValueError(
+                f"block {where} (Residual): its body outputs {body_shape} but its shortcut outputs "
+                f"{short_shape}; they must match to be added"
+            )
+        return LayerCost(out_shape=body_shape, residual_adds=_numel(body_shape))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 
 from .analysis import Network, layer_costs
+from . import blocks as B
 from . import layers as L
 
 __all__ = ["to_torch"]
@@ -24,17 +25,18 @@ def to_torch(network: Network, device=None):
 
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, got {type(network).__name__}")
-    shapes = iter(row[3] for row in layer_costs(network))  # every layer's input shape, residual bodies included
+    shapes = iter(row[3] for row in layer_costs(network))  # every row's input shape, inside blocks too
     with torch.device(device or "cpu"):
         return _sequential(network.layers, shapes).eval()
 
 
 @cache
-def _residual_class():
-    """out = body(x) + shortcut(x), as a torch Module (defined on first use: torch loads lazily)."""
+def _block_classes():
+    """torch twins of the course's blocks (defined on first use: torch loads lazily)."""
     import torch
 
     class Residual(torch.nn.Module):
+        """out = body(x) + shortcut(x)"""
         def __init__(self, body, shortcut):
             super().__init__()
             self.body, self.shortcut = body, shortcut
@@ -42,7 +44,25 @@ def _residual_class():
         def forward(self, x):
             return self.body(x) + self.shortcut(x)
 
-    return Residual
+    class Concat(torch.nn.Module):
+        """torch.cat([x (if keep_input), branch1(x), branch2(x) ...], channel axis)"""
+        def __init__(self, branches, keep_input, dim):
+            super().__init__()
+            self.branches, self.keep_input, self.dim = torch.nn.ModuleList(branches), keep_input, dim
+
+        def forward(self, x):
+            return torch.cat(([x] if self.keep_input else []) + [branch(x) for branch in self.branches], self.dim)
+
+    class Gate(torch.nn.Module):
+        """out = x * body(x)"""
+        def __init__(self, body):
+            super().__init__()
+            self.body = body
+
+        def forward(self, x):
+            return x * self.body(x)
+
+    return {"Residual": Residual, "Concat": Concat, "Gate": Gate}
 
 
 def _sequential(layers, shapes):
@@ -50,11 +70,23 @@ def _sequential(layers, shapes):
 
     modules = []
     for layer in layers:
-        if isinstance(layer, L.Residual):
-            body = _sequential(layer.body, shapes)
-            shortcut = _sequential(layer.shortcut, shapes)
-            next(shapes)  # the row of the add itself
-            modules.append(_residual_class()(body, shortcut))
+        if isinstance(layer, L.Composite):
+            parts = []
+            for _, part in layer.parts:
+                parts.append(_sequential(part, shapes))
+            if isinstance(layer, B.Block):
+                modules.append(parts[0])
+                continue
+            in_shape = next(shapes)  # the row of the join itself
+            classes = _block_classes()
+            if isinstance(layer, L.Residual):
+                modules.append(classes["Residual"](*parts))
+            elif isinstance(layer, B.Concat):
+                modules.append(classes["Concat"](parts, layer.keep_input, 1 + B.concat_axis(in_shape)))
+            elif isinstance(layer, B.Gate):
+                modules.append(classes["Gate"](parts[0]))
+            else:
+                raise TypeError(f"no PyTorch twin for {type(layer).__name__}")
             continue
         shape = next(shapes)
         modules.append(_module(layer, shape, nn))
