@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 
-from .formulas import conv_output_size, pool_output_size
-from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, LayerCost, Linear,
-                     LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual)
+from .formulas import conv_output_size, conv_transpose_output_size, pool_output_size
+from .layers import (GELU, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten,
+                     Hardsigmoid, Hardswish, LayerCost, Linear, LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual,
+                     Sigmoid, SiLU, Tanh, Upsample)
 from .blocks import Block, Concat, Gate
+from .tokens import (ClassToken, Embedding, LayerNorm, MultiheadAttention, PatchTokens, PositionEmbedding,
+                     SelectToken, decoder_network, transformer_encoder_layer)
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline

@@ -20,7 +20,7 @@ __all__ = ["Network", "analyze", "op_counts", "layer_costs"]
 
 @dataclass(frozen=True)
 class Network:
-    """A named stack of layers applied to an ``input_shape`` of ``(C, H, W)`` or ``(N,)`` per sample."""
+    """A named stack of layers applied to an ``input_shape`` of ``(C, H, W)``, ``(N,)`` or ``(tokens, features)`` per sample."""
     name: str
     input_shape: tuple
     layers: tuple
@@ -29,8 +29,8 @@ class Network:
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, got {self.name!r}")
         shape = self.input_shape
-        if not isinstance(shape, (tuple, list)) or len(shape) not in (1, 3):
-            raise ValueError(f"input_shape must be (C, H, W) or (N,), got {shape!r}")
+        if not isinstance(shape, (tuple, list)) or len(shape) not in (1, 2, 3):
+            raise ValueError(f"input_shape must be (C, H, W), (N,) or (tokens, features), got {shape!r}")
         shape = tuple(check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(shape))
         object.__setattr__(self, "input_shape", shape)
         if isinstance(self.layers, Layer) or not isinstance(self.layers, (tuple, list)):
@@ -97,7 +97,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
     - ``params``: trainable elements; ``param_bytes = params * bytes_per_element``.
     - ``macs``: multiply-accumulates of conv and linear layers for one sample
-      (FLOPs = 2 x MACs); bias adds, ReLU, pooling, BatchNorm, LRN and residual adds count 0.
+      (FLOPs = 2 x MACs), attention's ``Q K^T`` and ``softmax V`` products included; bias adds,
+      activations, pooling, normalizations, softmax and the joins of blocks count 0.
       A layer may store its weights in another width than the network (a quantized or
       pruned layer from ``course_lib.compression``): its ``LayerCost.bytes_per_param`` wins.
     - ``activations``: output elements per sample; ``activation_bytes`` =
@@ -122,7 +123,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
 
 OP_COLUMNS = ["macs", "bias_adds", "activation_ops", "pool_ops", "pool_inputs", "norm_ops", "residual_adds",
-              "lrn_ops", "gate_muls"]
+              "lrn_ops", "gate_muls", "smooth_activation_ops", "hard_activation_ops", "upsample_ops",
+              "layernorm_ops", "softmax_ops", "position_adds"]
 
 
 def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
@@ -133,7 +135,10 @@ def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
     compared or summed), ``pool_inputs`` (elements a pooling layer reads),
     ``norm_ops`` (BatchNorm: 2 per element), ``residual_adds`` (one per element joined),
     ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts),
-    ``gate_muls`` (one multiply per element a gate scales).
+    ``gate_muls`` (one multiply per element a gate scales), ``smooth_activation_ops`` (SiLU, GELU,
+    Sigmoid, Tanh: one per element), ``hard_activation_ops`` (Hardswish, Hardsigmoid: one per
+    element), ``upsample_ops`` (1 per output element nearest, 4 bilinear), ``layernorm_ops`` (5 per
+    element), ``softmax_ops`` (one per attention score), ``position_adds`` (one per element).
     Any tool's total is a sum of some of these columns.
     """
     batch_size = _check_batch(batch_size)

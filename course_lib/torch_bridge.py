@@ -15,6 +15,7 @@ from functools import cache
 from .analysis import Network, layer_costs
 from . import blocks as B
 from . import layers as L
+from . import tokens as T
 
 __all__ = ["to_torch"]
 
@@ -62,7 +63,50 @@ def _block_classes():
         def forward(self, x):
             return x * self.body(x)
 
-    return {"Residual": Residual, "Concat": Concat, "Gate": Gate}
+    class SelfAttention(torch.nn.Module):
+        """torch.nn.MultiheadAttention on (batch, tokens, features), queries = keys = values = x."""
+        def __init__(self, embed_dim, num_heads, bias):
+            super().__init__()
+            self.attention = torch.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    class PatchTokens(torch.nn.Module):
+        """(batch, C, H, W) -> (batch, H*W, C)"""
+        def forward(self, x):
+            return x.flatten(2).transpose(1, 2)
+
+    class ClassToken(torch.nn.Module):
+        """prepend one learned token"""
+        def __init__(self, features):
+            super().__init__()
+            self.token = torch.nn.Parameter(torch.zeros(1, 1, features))
+
+        def forward(self, x):
+            return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+    class PositionEmbedding(torch.nn.Module):
+        """add a learned (positions, features) table"""
+        def __init__(self, positions, features):
+            super().__init__()
+            self.table = torch.nn.Parameter(torch.zeros(1, positions, features))
+
+        def forward(self, x):
+            return x + self.table[:, :x.shape[1]]
+
+    class SelectToken(torch.nn.Module):
+        """(batch, tokens, features) -> (batch, features)"""
+        def __init__(self, index):
+            super().__init__()
+            self.index = index
+
+        def forward(self, x):
+            return x[:, self.index]
+
+    return {"Residual": Residual, "Concat": Concat, "Gate": Gate, "SelfAttention": SelfAttention,
+            "PatchTokens": PatchTokens, "ClassToken": ClassToken, "PositionEmbedding": PositionEmbedding,
+            "SelectToken": SelectToken}
 
 
 def _sequential(layers, shapes):
@@ -94,11 +138,34 @@ def _sequential(layers, shapes):
 
 
 def _module(layer, shape, nn):
+    classes = _block_classes()
+    if isinstance(layer, L.ConvTranspose2d):
+        return nn.ConvTranspose2d(shape[0], layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
+                                  layer.output_padding, layer.groups, layer.bias, layer.dilation)
+    if isinstance(layer, L.Upsample):
+        return nn.Upsample(size=layer.size, scale_factor=layer.scale_factor, mode=layer.mode)
+    for name in ("SiLU", "GELU", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid"):
+        if type(layer) is getattr(L, name):
+            return getattr(nn, name)()
+    if isinstance(layer, T.LayerNorm):
+        return nn.LayerNorm(shape[-1], bias=layer.bias)
+    if isinstance(layer, T.MultiheadAttention):
+        return classes["SelfAttention"](shape[-1], layer.num_heads, layer.bias)
+    if isinstance(layer, T.Embedding):
+        return nn.Embedding(layer.num_embeddings, layer.embedding_dim)
+    if isinstance(layer, T.PatchTokens):
+        return classes["PatchTokens"]()
+    if isinstance(layer, T.ClassToken):
+        return classes["ClassToken"](shape[-1])
+    if isinstance(layer, T.PositionEmbedding):
+        return classes["PositionEmbedding"](layer.num_positions or shape[0], shape[-1])
+    if isinstance(layer, T.SelectToken):
+        return classes["SelectToken"](layer.index)
     if isinstance(layer, L.Conv2d):
         return nn.Conv2d(shape[0], layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
                          layer.dilation, layer.groups, layer.bias)
     if isinstance(layer, L.Linear):
-        return nn.Linear(shape[0], layer.out_features, layer.bias)
+        return nn.Linear(shape[-1], layer.out_features, layer.bias)
     if isinstance(layer, L.MaxPool2d):
         return nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
     if isinstance(layer, L.AvgPool2d):
