@@ -111,6 +111,13 @@ PRINTED = {
     "mobilenet_v2": {"thop": 327_550_720, "fvcore": 314_193_216, "torchinfo": 300_809_384, "ptflops": 320_362_728},
     "googlenet": {"thop": 1_511_332_032, "fvcore": 1_504_878_688, "torchinfo": 1_498_391_752, "ptflops": 1_517_133_608},
     "squeezenet1_1": {"thop": 349_321_936, "fvcore": 349_320_936, "torchinfo": 351_741_288, "ptflops": 359_982_728},
+    "densenet121": {"thop": 2_897_058_304, "fvcore": 2_865_546_752, "torchinfo": 2_834_246_312, "ptflops": 2_899_943_400},
+    "efficientnet_b0": {"thop": 415_145_024, "fvcore": 401_659_392, "torchinfo": 385_867_108, "ptflops": 410_196_896},
+    "mobilenet_v3_large": {"thop": 234_838_456, "fvcore": 226_033_824, "torchinfo": 216_621_520, "ptflops": 231_316_416},
+    # thop skips nn.MultiheadAttention; fvcore skips Q K^T and softmax V; torchinfo counts each Linear's
+    # weights once, not once per token
+    "vit_b_16": {"thop": 11_286_254_592, "fvcore": 16_867_412_736, "torchinfo": 173_232_616, "ptflops": 17_606_030_584},
+    "unet": {"thop": 867_041_280, "fvcore": 762_380_288, "torchinfo": 859_573_120, "ptflops": 767_885_312},
 }
 
 
