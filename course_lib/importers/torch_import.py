@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import operator
 
-from .. import blocks as B
 from .. import layers as L
 from .. import tokens as T
 from ..analysis import Network, layer_costs
+from ._graph import GraphView, structure
 
 __all__ = ["from_torch"]
 
@@ -228,22 +228,6 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
     placeholders = [n for n in nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
         raise ValueError(f"{type(module).__name__}.forward takes {len(placeholders)} inputs; from_torch needs exactly one")
-    order = {n: i for i, n in enumerate(nodes)}
-    users = {n: [u for u in n.users] for n in nodes}
-
-    reach_cache = {}
-
-    def reachable(node):
-        if node not in reach_cache:
-            seen, stack = set(), [node]
-            while stack:
-                current = stack.pop()
-                if current in seen:
-                    continue
-                seen.add(current)
-                stack.extend(users[current])
-            reach_cache[node] = frozenset(seen)
-        return reach_cache[node]
 
     def node_layer(node):
         if node.op == "call_module":
@@ -259,89 +243,18 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
                 return layer
         raise ValueError(f"{_where(node)} is not supported by from_torch")
 
-    def chain(start, stop):
-        """Layers from value ``start`` (already computed) up to the node ``stop`` (not included)."""
-        layers, current = [], start
-        while True:
-            tensor_users = users[current]
-            if current is stop:
-                return layers, current
-            if not tensor_users:
-                raise ValueError(f"graph node {current.name!r} leads nowhere")
-            if len(tensor_users) == 1 and tensor_users[0] is stop:
-                return layers, current
-            if len(tensor_users) == 1 and _join_kind(tensor_users[0], torch) is None:
-                (node,) = tensor_users
-                if node.op == "output":
-                    return layers, current
-                if len(set(_tensor_inputs(node))) != 1:
-                    raise ValueError(f"{_where(node)} combines several tensors in a way from_torch cannot express")
-                layer = node_layer(node)
-                if layer != "skip":
-                    layers.append(layer)
-                current = node
-                continue
-            # a fork, or a single user that is itself a join of this value with others
-            join = min((n for n in set.intersection(*(set(reachable(u)) for u in tensor_users))),
-                       key=order.__getitem__)
-            if join is stop or join.op == "output":
-                raise ValueError(f"graph node {current.name!r} forks into branches that do not meet again inside "
-                                 "their block (from_torch follows nested forks and joins only)")
-            kind = _join_kind(join, torch)
-            if kind is None:
-                raise ValueError(f"{_where(join)}: branches meet here, but only +, * and torch.cat join branches")
-            inputs = _tensor_inputs(join)
-            branches = []
-            for value in inputs:
-                if value is current:
-                    branches.append(None)  # the fork's value itself: an identity branch
-                    continue
-                starts = [u for u in tensor_users if value in reachable(u)]
-                if len(starts) != 1:
-                    raise ValueError(f"{_where(join)}: a branch that from_torch cannot follow")
-                layers_branch, end = chain_from(starts[0], join, current)
-                if end is not value:
-                    raise ValueError(f"{_where(join)}: a branch that from_torch cannot follow")
-                branches.append(tuple(layers_branch))
-            layers.append(make_join(kind, join, branches, current))
-            current = join
-
-    def chain_from(first, stop, source):
-        """A branch that starts with node ``first`` (a user of ``source``) and ends before ``stop``."""
-        if len(set(_tensor_inputs(first))) != 1 and _join_kind(first, torch) is None:
-            raise ValueError(f"{_where(first)} combines several tensors in a way from_torch cannot express")
-        layer = node_layer(first)
-        rest, end = chain(first, stop)
-        return ([layer] if layer != "skip" else []) + rest, end
-
-    def make_join(kind, join, branches, source):
-        name = f"{join.name}"
-        if kind == "add":
-            if len(branches) != 2:
-                raise ValueError(f"{_where(join)}: an add of {len(branches)} values")
-            body, shortcut = branches
-            if body is None or (shortcut is not None and len(shortcut) > len(body)):
-                body, shortcut = shortcut, body
-            if body is None or not body:
-                raise ValueError(f"{_where(join)}: x + x is not a residual block")
-            return L.Residual(body, shortcut or (), name=name)
-        if kind == "mul":
-            if len(branches) != 2 or None not in branches:
-                raise ValueError(f"{_where(join)}: only x * gate(x) is supported as a multiply")
-            body = branches[0] if branches[1] is None else branches[1]
-            return B.Gate(body, name=name)
-        dim = join.args[1] if len(join.args) > 1 else join.kwargs.get("dim", 0)
+    def cat_on_channels(node):
+        dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
         if dim not in (1, -1):
-            raise ValueError(f"{_where(join)}: torch.cat along dim={dim}; only the channel axis (dim=1) is supported")
-        keep = branches[0] is None
-        rest = [b for b in branches if b is not None]
-        if None in branches[1:]:
-            raise ValueError(f"{_where(join)}: the block's input must come first in torch.cat")
-        return B.Concat(tuple(rest), keep_input=keep, name=name)
+            raise ValueError(f"{_where(node)}: torch.cat along dim={dim}; only the channel axis (dim=1) is supported")
+        return True
 
-    layers, end = chain(placeholders[0], None)
-    if not any(u.op == "output" for u in users[end]):
-        raise ValueError("from_torch could not follow the graph to its output")
+    view = GraphView(
+        order={n: i for i, n in enumerate(nodes)}, users=lambda n: list(n.users),
+        inputs=lambda n: list(dict.fromkeys(_tensor_inputs(n))), is_output=lambda n: n.op == "output",
+        layer_of=node_layer, join_kind=lambda n: _join_kind(n, torch), cat_on_channels=cat_on_channels,
+        where=_where)
+    layers = structure(view, placeholders[0])
     network = Network(name or type(module).__name__, tuple(input_shape), tuple(layers))
     _check_channels(network, module, leaves, nn)
     return network
