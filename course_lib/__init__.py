@@ -26,7 +26,7 @@ from .compression import *  # noqa: F401,F403
 from .dataflow import *  # noqa: F401,F403
 from .energy import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
-from .importers import from_torch
+from .importers import from_onnx, from_torch
 from . import zoo
 
 __version__ = "0.1.0"
