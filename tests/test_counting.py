@@ -127,7 +127,7 @@ def test_tool_total_equals_what_the_tool_printed(model, tool):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("model", ["alexnet_original", "resnet18", "mobilenet_v2", "squeezenet1_1"])
+@pytest.mark.parametrize("model", ["alexnet_original", "resnet18", "mobilenet_v2", "squeezenet1_1", "efficientnet_b0", "unet"])
 @pytest.mark.parametrize("tool", ["thop", "fvcore", "torchinfo", "ptflops"])
 def test_tool_total_equals_the_live_tool(model, tool):
     pytest.importorskip(tool)
