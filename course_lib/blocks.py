@@ -17,7 +17,7 @@ Joins whose shapes do not fit raise ValueError naming the block and both shapes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .layers import Composite, LayerCost, _check_bool, _check_name, _numel, check_layers
 
@@ -45,6 +45,10 @@ class Block(Composite):
     @property
     def parts(self):
         return (("", self.layers),)
+
+    def with_parts(self, parts):
+        (layers,) = parts
+        return replace(self, layers=tuple(layers))
 
     def join(self, in_shape, out_shapes, where):
         return None
@@ -83,6 +87,9 @@ class Concat(Composite):
         if len(self.branches) == 1:
             return (("", self.branches[0]),)
         return tuple((f"branch{i}.", branch) for i, branch in enumerate(self.branches, start=1))
+
+    def with_parts(self, parts):
+        return replace(self, branches=tuple(tuple(branch) for branch in parts))
 
     def join(self, in_shape, out_shapes, where):
         shapes = ([in_shape] if self.keep_input else []) + list(out_shapes)
@@ -123,6 +130,10 @@ class Gate(Composite):
     @property
     def parts(self):
         return (("", self.body),)
+
+    def with_parts(self, parts):
+        (body,) = parts
+        return replace(self, body=tuple(body))
 
     def join(self, in_shape, out_shapes, where):
         (scale,) = out_shapes

@@ -8,7 +8,7 @@ Shapes are ``(C, H, W)`` for a feature map and ``(N,)`` for a vector, per sample
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from ._checks import check_int, check_number, check_pair
@@ -508,6 +508,10 @@ class Composite(Layer):
     def join(self, in_shape: tuple, out_shapes: list, where: str) -> LayerCost | None:
         raise NotImplementedError
 
+    def with_parts(self, parts: tuple) -> "Composite":
+        """The same block with new layers in its parts (in the order of ``parts``): for transforms such as quantization."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Residual(Composite):
@@ -533,6 +537,10 @@ class Residual(Composite):
     @property
     def parts(self):
         return (("", self.body), ("shortcut.", self.shortcut))
+
+    def with_parts(self, parts):
+        body, shortcut = parts
+        return replace(self, body=tuple(body), shortcut=tuple(shortcut))
 
     def join(self, in_shape, out_shapes, where):
         body_shape, short_shape = out_shapes

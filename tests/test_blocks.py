@@ -127,3 +127,14 @@ def test_blocks_against_torch():
     assert tuple(out.shape[1:]) == net.output_shape == (8, 28, 28)
     assert table["params"].sum() == sum(p.numel() for p in module.parameters())
     assert table["macs"].sum() == counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("model", ["googlenet", "densenet121", "efficientnet_b0", "squeezenet1_1"])
+def test_compression_reaches_layers_inside_blocks(model):
+    # every conv and FC layer, however deep in Concat / Gate / Block, stores 1-byte weights after 8-bit quantization
+    table = cl.analyze(cl.quantize(cl.zoo.MODELS[model](), 8))
+    weights = table[table["kind"].str.startswith(("Quantized", "Conv2d", "Linear"))]
+    assert len(weights) > 10
+    assert (weights["param_bytes"] == weights["params"]).all()
+    net = cl.zoo.MODELS[model]()
+    assert cl.nonzero_macs(cl.prune(net, 0.5)) < cl.analyze(net)["macs"].sum() * 0.55
