@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import importlib
 
-from .formulas import conv_output_size, pool_output_size
-from .layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, LayerCost, Linear,
-                     LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual)
+from .formulas import conv_output_size, conv_transpose_output_size, pool_output_size
+from .layers import (GELU, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten,
+                     Hardsigmoid, Hardswish, LayerCost, Linear, LocalResponseNorm, MaxPool2d, ReLU, ReLU6, Residual,
+                     Sigmoid, SiLU, Tanh, Upsample)
+from .blocks import Block, Concat, Gate
+from .tokens import (ClassToken, Embedding, LayerNorm, MultiheadAttention, PatchTokens, PositionEmbedding,
+                     SelectToken, decoder_network, transformer_encoder_layer)
 from .analysis import Network, analyze, op_counts
 from .devices import Device, attainable_flops, devices, get_device, ridge_point
 from .roofline import layer_time, roofline
@@ -23,6 +27,7 @@ from .dataflow import *  # noqa: F401,F403
 from .energy import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .importers import from_onnx, from_torch
 from . import zoo
 
 __version__ = "0.1.0"

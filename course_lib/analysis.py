@@ -13,14 +13,14 @@ import math
 import pandas as pd
 
 from ._checks import check_int, check_number
-from .layers import Layer, LayerCost, Residual
+from .layers import Composite, Layer
 
 __all__ = ["Network", "analyze", "op_counts", "layer_costs"]
 
 
 @dataclass(frozen=True)
 class Network:
-    """A named stack of layers applied to an ``input_shape`` of ``(C, H, W)`` or ``(N,)`` per sample."""
+    """A named stack of layers applied to an ``input_shape`` of ``(C, H, W)``, ``(N,)`` or ``(tokens, features)`` per sample."""
     name: str
     input_shape: tuple
     layers: tuple
@@ -29,8 +29,8 @@ class Network:
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, got {self.name!r}")
         shape = self.input_shape
-        if not isinstance(shape, (tuple, list)) or len(shape) not in (1, 3):
-            raise ValueError(f"input_shape must be (C, H, W) or (N,), got {shape!r}")
+        if not isinstance(shape, (tuple, list)) or len(shape) not in (1, 2, 3):
+            raise ValueError(f"input_shape must be (C, H, W), (N,) or (tokens, features), got {shape!r}")
         shape = tuple(check_int(f"input_shape[{i}]", v, 1) for i, v in enumerate(shape))
         object.__setattr__(self, "input_shape", shape)
         if isinstance(self.layers, Layer) or not isinstance(self.layers, (tuple, list)):
@@ -47,7 +47,10 @@ class Network:
 
 
 def _walk(layers, in_shape, prefix, block, seen):
-    """Yield (name, kind, block, in_shape, cost) for every layer, descending into Residual blocks."""
+    """Yield (name, kind, block, in_shape, cost) for every layer, descending into blocks (Residual, Concat ...).
+
+    Each layer is visited once: the cost is linear in the number of layers, however deep the nesting.
+    """
     counters = Counter()
     shape = in_shape
     for layer in layers:
@@ -56,16 +59,15 @@ def _walk(layers, in_shape, prefix, block, seen):
         if name in seen:
             raise ValueError(f"two layers are named {name!r}; give each layer a unique name")
         seen.add(name)
-        if isinstance(layer, Residual):
-            body_shape = yield from _walk(layer.body, shape, f"{name}.", name, seen)
-            short_shape = yield from _walk(layer.shortcut, shape, f"{name}.shortcut.", name, seen)
-            if body_shape != short_shape:
-                raise ValueError(
-                    f"block {name} (Residual): its body outputs {body_shape} but its shortcut outputs "
-                    f"{short_shape}; they must match to be added"
-                )
-            cost = LayerCost(out_shape=body_shape, residual_adds=math.prod(body_shape))
-            yield f"{name}.add", "Add", name, shape, cost
+        if isinstance(layer, Composite):
+            outs = []
+            for infix, part in layer.parts:
+                outs.append((yield from _walk(part, shape, f"{name}.{infix}", name, seen)))
+            cost = layer.join(shape, outs, name)
+            if cost is None:  # a plain Block: its last layer's output is the block's
+                shape = outs[-1]
+                continue
+            yield f"{name}.{layer.join_suffix}", layer.join_kind, name, shape, cost
         else:
             cost = layer.cost(shape, name)
             if min(cost.out_shape) < 1:
@@ -95,7 +97,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
     - ``params``: trainable elements; ``param_bytes = params * bytes_per_element``.
     - ``macs``: multiply-accumulates of conv and linear layers for one sample
-      (FLOPs = 2 x MACs); bias adds, ReLU, pooling, BatchNorm, LRN and residual adds count 0.
+      (FLOPs = 2 x MACs), attention's ``Q K^T`` and ``softmax V`` products included; bias adds,
+      activations, pooling, normalizations, softmax and the joins of blocks count 0.
       A layer may store its weights in another width than the network (a quantized or
       pruned layer from ``course_lib.compression``): its ``LayerCost.bytes_per_param`` wins.
     - ``activations``: output elements per sample; ``activation_bytes`` =
@@ -120,7 +123,8 @@ def analyze(network: Network, batch_size: int = 1, bytes_per_element: float = 4)
 
 
 OP_COLUMNS = ["macs", "bias_adds", "activation_ops", "pool_ops", "pool_inputs", "norm_ops", "residual_adds",
-              "lrn_ops"]
+              "lrn_ops", "gate_muls", "smooth_activation_ops", "hard_activation_ops", "upsample_ops",
+              "layernorm_ops", "softmax_ops", "position_adds"]
 
 
 def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
@@ -130,7 +134,11 @@ def op_counts(network: Network, batch_size: int = 1) -> pd.DataFrame:
     ``activation_ops`` (one per element through ReLU), ``pool_ops`` (window elements
     compared or summed), ``pool_inputs`` (elements a pooling layer reads),
     ``norm_ops`` (BatchNorm: 2 per element), ``residual_adds`` (one per element joined),
-    ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts).
+    ``lrn_ops`` (local response normalization: ``size + 4`` per element, as Netscope counts),
+    ``gate_muls`` (one multiply per element a gate scales), ``smooth_activation_ops`` (SiLU, GELU,
+    Sigmoid, Tanh: one per element), ``hard_activation_ops`` (Hardswish, Hardsigmoid: one per
+    element), ``upsample_ops`` (1 per output element nearest, 4 bilinear), ``layernorm_ops`` (5 per
+    element), ``softmax_ops`` (one per attention score), ``position_adds`` (one per element).
     Any tool's total is a sum of some of these columns.
     """
     batch_size = _check_batch(batch_size)

@@ -33,7 +33,7 @@ from ._checks import check_choice, check_int, check_number
 from .analysis import Network, analyze, layer_costs
 from .compression_numeric import *  # noqa: F401,F403
 from .compression_numeric import __all__ as _numeric_all
-from .layers import Conv2d, Layer, LayerCost, Linear, Residual
+from .layers import Composite, Conv2d, Layer, LayerCost, Linear, Residual
 from .energy import dram_energy_per_byte, mac_energy
 
 __all__ = [
@@ -265,12 +265,11 @@ def _base_fields(layer, base):
 
 
 def _map_layers(layers, transform):
-    """Apply ``transform`` to every conv / FC layer, descending into Residual blocks."""
+    """Apply ``transform`` to every conv / FC layer, descending into blocks (Residual, Concat, Gate, Block)."""
     out = []
     for layer in layers:
-        if isinstance(layer, Residual):
-            out.append(replace(layer, body=_map_layers(layer.body, transform),
-                               shortcut=_map_layers(layer.shortcut, transform)))
+        if isinstance(layer, Composite):
+            out.append(layer.with_parts(tuple(_map_layers(part, transform) for _, part in layer.parts)))
         elif isinstance(layer, (Conv2d, Linear)):
             out.append(transform(layer))
         else:
@@ -398,9 +397,9 @@ def nonzero_macs(network: Network) -> int:
 
     def collect(layers, prefix):
         for layer in _default_names(layers):
-            if isinstance(layer, Residual):
-                collect(layer.body, f"{prefix}{layer.name}.")
-                collect(layer.shortcut, f"{prefix}{layer.name}.shortcut.")
+            if isinstance(layer, Composite):
+                for infix, part in layer.parts:
+                    collect(part, f"{prefix}{layer.name}.{infix}")
             elif isinstance(layer, (SparseConv2d, SparseLinear)):
                 density[prefix + layer.name] = layer.density
 

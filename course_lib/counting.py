@@ -15,12 +15,14 @@ the same layer would need without sharing.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 import math
 
 import pandas as pd
 
 from ._checks import check_choice, check_int, check_number
-from .analysis import Network, op_counts
+from .analysis import Network, layer_costs
+from .tool_rules import TOOL_RULES
 
 __all__ = ["conv_params", "conv_macs", "linear_params", "linear_macs", "flops_from_macs",
            "TOOL_CONVENTIONS", "tool_parts", "tool_total", "tool_totals", "layer_counts",
@@ -80,11 +82,13 @@ def flops_from_macs(macs):
     return 2 * int(macs) if value == int(value) else 2 * value
 
 
-# What each tool adds up, as weights on op_counts columns; "calls it" is the tool's own word.
-# thop: profile() returns MACs of conv/linear (its README: "MACs"); fvcore: FlopCountAnalysis
-# counts one "flop" per fused multiply-add (fvcore issue #69); torchinfo: "Mult-Adds", with
-# one add per output for the bias; ptflops: get_model_complexity_info "MACs" plus bias,
-# ReLU and pooling elements, the last two counted twice in its total (ptflops issue #40).
+# What each tool adds up on a plain chain of conv, linear, ReLU and pooling layers (AlexNet), as
+# weights on op_counts columns; "calls it" is the tool's own word. thop: profile() returns MACs of
+# conv/linear (its README: "MACs"); fvcore: FlopCountAnalysis counts one "flop" per fused
+# multiply-add (fvcore issue #69); torchinfo: "Mult-Adds", with one add per output for the bias;
+# ptflops: get_model_complexity_info "MACs" plus bias, ReLU and pooling elements, the last two
+# counted twice in its total (ptflops issue #40). Other layers (BatchNorm, adaptive pooling, ReLU6,
+# attention, LRN ...) follow each tool's own rules: course_lib.tool_rules.TOOL_RULES.
 TOOL_CONVENTIONS = {
     "thop": {"columns": {"macs": 1}, "calls_it": "MACs"},
     "fvcore": {"columns": {"macs": 1}, "calls_it": "flops (really MACs)"},
@@ -95,18 +99,36 @@ TOOL_CONVENTIONS = {
 }
 
 
-def _convention(tool: str) -> dict:
+def _rule(tool: str):
     if not isinstance(tool, str):
         raise TypeError(f"tool must be a string, got {tool!r}")
-    return TOOL_CONVENTIONS[check_choice("tool", tool, tuple(TOOL_CONVENTIONS))]["columns"]
+    return TOOL_RULES[check_choice("tool", tool, tuple(TOOL_CONVENTIONS))]
+
+
+def _whole(value):
+    """thop sums floats (adaptive pooling windows): its total is what Python's int() of that sum gives."""
+    return int(value) if isinstance(value, Fraction) else value
+
+
+def _layer_parts(network: Network, tool: str, batch_size: int):
+    rule = _rule(tool)
+    batch_size = check_int("batch_size", batch_size, 1)
+    return [(name, kind, {part: count * batch_size for part, count in rule(kind, in_shape, cost).items()})
+            for name, kind, _, in_shape, cost in layer_costs(network)]
 
 
 def tool_parts(network: Network, tool: str, batch_size: int = 1) -> dict:
-    """A tool's total as named parts (``"2 x activation_ops"`` ...) and their ``"total"``."""
-    columns = _convention(tool)
-    counts = op_counts(network, batch_size)
-    parts = {(c if w == 1 else f"{w} x {c}"): w * int(counts[c].sum()) for c, w in columns.items()}
-    parts["total"] = sum(parts.values())
+    """What ``tool`` prints for ``network``, as named parts (``"2 x activation_ops"`` ...) and their ``"total"``.
+
+    The parts follow the tool's own per-layer rules (``course_lib.tool_rules``), checked against
+    the real tools' printed totals for every zoo model.
+    """
+    parts = {}
+    for _, _, counts in _layer_parts(network, tool, batch_size):
+        for part, count in counts.items():
+            parts[part] = parts.get(part, 0) + count
+    parts = {part: _whole(count) for part, count in parts.items()}
+    parts["total"] = _whole(sum(parts.values()))
     return parts
 
 
@@ -116,25 +138,25 @@ def tool_total(network: Network, tool: str, batch_size: int = 1) -> int:
 
 
 def tool_totals(network: Network, batch_size: int = 1) -> pd.DataFrame:
-    """One row per tool: what it adds up, what it calls the result, and its total."""
+    """One row per tool: what it adds up for this network, what it calls the result, and its total."""
     rows = []
     for tool, spec in TOOL_CONVENTIONS.items():
-        formula = " + ".join(c if w == 1 else f"{w}*{c}" for c, w in spec["columns"].items())
-        rows.append({"tool": tool, "adds up": formula, "calls it": spec["calls_it"],
-                     "total": tool_total(network, tool, batch_size)})
+        parts = tool_parts(network, tool, batch_size)
+        formula = " + ".join(part for part in parts if part != "total")
+        rows.append({"tool": tool, "adds up": formula, "calls it": spec["calls_it"], "total": parts["total"]})
     return pd.DataFrame(rows)
 
 
 def layer_counts(network: Network, tool: str = "thop", batch_size: int = 1) -> pd.DataFrame:
-    """Per layer: ``name``, ``kind``, ``count`` (by ``tool``'s convention) and ``share`` of the total.
+    """Per layer: ``name``, ``kind``, ``count`` (what ``tool`` counts for it) and ``share`` of the total.
 
     Layers that count 0 under the convention are dropped (what a per-layer bar chart shows).
     """
-    columns = _convention(tool)
-    counts = op_counts(network, batch_size)
-    table = counts[["name", "kind"]].copy()
-    table["count"] = sum(w * counts[c] for c, w in columns.items())
+    rows = [(name, kind, _whole(sum(counts.values())))
+            for name, kind, counts in _layer_parts(network, tool, batch_size)]
+    table = pd.DataFrame(rows, columns=["name", "kind", "count"])
     table = table[table["count"] > 0].reset_index(drop=True)
+    table["count"] = table["count"].astype("int64")
     table["share"] = table["count"] / table["count"].sum()
     table.attrs.update(network=network.name, tool=tool, batch_size=batch_size)
     return table

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._checks import check_int
 
-__all__ = ["conv_output_size", "pool_output_size"]
+__all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size"]
 
 
 def _fraction(numerator: int, stride: int) -> str:
@@ -48,6 +48,38 @@ def conv_output_size(in_size, kernel_size, stride=1, padding=0, dilation=1, *, s
             f"{_fraction(span, stride)}, not a whole number"
         )
     return span // stride + 1
+
+
+def conv_transpose_output_size(in_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1) -> int:
+    """Output length of a transposed convolution ("deconvolution", U-Net's up-convolution) along one axis.
+
+    ``O = (I - 1)*S - 2P + D*(K - 1) + output_padding + 1``, PyTorch's rule for
+    ``torch.nn.ConvTranspose2d``: the inverse of the conv rule, where ``output_padding``
+    picks one of the ``S`` input sizes that a strided conv maps to the same output.
+    Sizes in elements (pixels). Taught in notebook 10.
+
+    Raises ValueError (as PyTorch does) if ``output_padding`` is not smaller than the stride
+    or the dilation, or if the output would be empty.
+    """
+    in_size = check_int("in_size", in_size, 1)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    stride = check_int("stride", stride, 1)
+    padding = check_int("padding", padding, 0)
+    output_padding = check_int("output_padding", output_padding, 0)
+    dilation = check_int("dilation", dilation, 1)
+    if output_padding >= stride and output_padding >= dilation:
+        raise ValueError(
+            f"output_padding={output_padding} must be smaller than either stride={stride} or "
+            f"dilation={dilation}; output_padding must be between 0 and {max(stride, dilation) - 1}"
+        )
+    out = (in_size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    if out < 1:
+        raise ValueError(
+            f"the output would be empty: ({in_size} - 1)*{stride} - 2*{padding} + {dilation}*({kernel_size} - 1) "
+            f"+ {output_padding} + 1 = {out}; padding must be at most "
+            f"{((in_size - 1) * stride + dilation * (kernel_size - 1) + output_padding) // 2}"
+        )
+    return out
 
 
 def pool_output_size(in_size, kernel_size, stride=None, padding=0, *, ceil_mode=False, strict=False) -> int:

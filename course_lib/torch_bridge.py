@@ -13,7 +13,9 @@ from __future__ import annotations
 from functools import cache
 
 from .analysis import Network, layer_costs
+from . import blocks as B
 from . import layers as L
+from . import tokens as T
 
 __all__ = ["to_torch"]
 
@@ -24,17 +26,18 @@ def to_torch(network: Network, device=None):
 
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, got {type(network).__name__}")
-    shapes = iter(row[3] for row in layer_costs(network))  # every layer's input shape, residual bodies included
+    shapes = iter(row[3] for row in layer_costs(network))  # every row's input shape, inside blocks too
     with torch.device(device or "cpu"):
         return _sequential(network.layers, shapes).eval()
 
 
 @cache
-def _residual_class():
-    """out = body(x) + shortcut(x), as a torch Module (defined on first use: torch loads lazily)."""
+def _block_classes():
+    """torch twins of the course's blocks (defined on first use: torch loads lazily)."""
     import torch
 
     class Residual(torch.nn.Module):
+        """out = body(x) + shortcut(x)"""
         def __init__(self, body, shortcut):
             super().__init__()
             self.body, self.shortcut = body, shortcut
@@ -42,7 +45,68 @@ def _residual_class():
         def forward(self, x):
             return self.body(x) + self.shortcut(x)
 
-    return Residual
+    class Concat(torch.nn.Module):
+        """torch.cat([x (if keep_input), branch1(x), branch2(x) ...], channel axis)"""
+        def __init__(self, branches, keep_input, dim):
+            super().__init__()
+            self.branches, self.keep_input, self.dim = torch.nn.ModuleList(branches), keep_input, dim
+
+        def forward(self, x):
+            return torch.cat(([x] if self.keep_input else []) + [branch(x) for branch in self.branches], self.dim)
+
+    class Gate(torch.nn.Module):
+        """out = x * body(x)"""
+        def __init__(self, body):
+            super().__init__()
+            self.body = body
+
+        def forward(self, x):
+            return x * self.body(x)
+
+    class SelfAttention(torch.nn.Module):
+        """torch.nn.MultiheadAttention on (batch, tokens, features), queries = keys = values = x."""
+        def __init__(self, embed_dim, num_heads, bias):
+            super().__init__()
+            self.attention = torch.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, need_weights=False)[0]
+
+    class PatchTokens(torch.nn.Module):
+        """(batch, C, H, W) -> (batch, H*W, C)"""
+        def forward(self, x):
+            return x.flatten(2).transpose(1, 2)
+
+    class ClassToken(torch.nn.Module):
+        """prepend one learned token"""
+        def __init__(self, features):
+            super().__init__()
+            self.token = torch.nn.Parameter(torch.zeros(1, 1, features))
+
+        def forward(self, x):
+            return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+    class PositionEmbedding(torch.nn.Module):
+        """add a learned (positions, features) table"""
+        def __init__(self, positions, features):
+            super().__init__()
+            self.table = torch.nn.Parameter(torch.zeros(1, positions, features))
+
+        def forward(self, x):
+            return x + self.table[:, :x.shape[1]]
+
+    class SelectToken(torch.nn.Module):
+        """(batch, tokens, features) -> (batch, features)"""
+        def __init__(self, index):
+            super().__init__()
+            self.index = index
+
+        def forward(self, x):
+            return x[:, self.index]
+
+    return {"Residual": Residual, "Concat": Concat, "Gate": Gate, "SelfAttention": SelfAttention,
+            "PatchTokens": PatchTokens, "ClassToken": ClassToken, "PositionEmbedding": PositionEmbedding,
+            "SelectToken": SelectToken}
 
 
 def _sequential(layers, shapes):
@@ -50,11 +114,23 @@ def _sequential(layers, shapes):
 
     modules = []
     for layer in layers:
-        if isinstance(layer, L.Residual):
-            body = _sequential(layer.body, shapes)
-            shortcut = _sequential(layer.shortcut, shapes)
-            next(shapes)  # the row of the add itself
-            modules.append(_residual_class()(body, shortcut))
+        if isinstance(layer, L.Composite):
+            parts = []
+            for _, part in layer.parts:
+                parts.append(_sequential(part, shapes))
+            if isinstance(layer, B.Block):
+                modules.append(parts[0])
+                continue
+            in_shape = next(shapes)  # the row of the join itself
+            classes = _block_classes()
+            if isinstance(layer, L.Residual):
+                modules.append(classes["Residual"](*parts))
+            elif isinstance(layer, B.Concat):
+                modules.append(classes["Concat"](parts, layer.keep_input, 1 + B.concat_axis(in_shape)))
+            elif isinstance(layer, B.Gate):
+                modules.append(classes["Gate"](parts[0]))
+            else:
+                raise TypeError(f"no PyTorch twin for {type(layer).__name__}")
             continue
         shape = next(shapes)
         modules.append(_module(layer, shape, nn))
@@ -62,11 +138,34 @@ def _sequential(layers, shapes):
 
 
 def _module(layer, shape, nn):
+    classes = _block_classes()
+    if isinstance(layer, L.ConvTranspose2d):
+        return nn.ConvTranspose2d(shape[0], layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
+                                  layer.output_padding, layer.groups, layer.bias, layer.dilation)
+    if isinstance(layer, L.Upsample):
+        return nn.Upsample(size=layer.size, scale_factor=layer.scale_factor, mode=layer.mode)
+    for name in ("SiLU", "GELU", "Sigmoid", "Tanh", "Hardswish", "Hardsigmoid"):
+        if type(layer) is getattr(L, name):
+            return getattr(nn, name)()
+    if isinstance(layer, T.LayerNorm):
+        return nn.LayerNorm(shape[-1], bias=layer.bias)
+    if isinstance(layer, T.MultiheadAttention):
+        return classes["SelfAttention"](shape[-1], layer.num_heads, layer.bias)
+    if isinstance(layer, T.Embedding):
+        return nn.Embedding(layer.num_embeddings, layer.embedding_dim)
+    if isinstance(layer, T.PatchTokens):
+        return classes["PatchTokens"]()
+    if isinstance(layer, T.ClassToken):
+        return classes["ClassToken"](shape[-1])
+    if isinstance(layer, T.PositionEmbedding):
+        return classes["PositionEmbedding"](layer.num_positions or shape[0], shape[-1])
+    if isinstance(layer, T.SelectToken):
+        return classes["SelectToken"](layer.index)
     if isinstance(layer, L.Conv2d):
         return nn.Conv2d(shape[0], layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
                          layer.dilation, layer.groups, layer.bias)
     if isinstance(layer, L.Linear):
-        return nn.Linear(shape[0], layer.out_features, layer.bias)
+        return nn.Linear(shape[-1], layer.out_features, layer.bias)
     if isinstance(layer, L.MaxPool2d):
         return nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, ceil_mode=layer.ceil_mode)
     if isinstance(layer, L.AvgPool2d):

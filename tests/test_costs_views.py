@@ -124,7 +124,8 @@ def test_macs_view_every_tool_on_vgg16_by_hand(tool):
 
 def test_macs_view_alexnet_total():
     summary, _ = views.macs_view("alexnet_original", "ptflops")
-    assert "727,423,208" in summary   # ptflops: MACs + bias + 2 x (ReLU + pool inputs), worked in test_ex02_ex03_content
+    # ptflops 0.7.5 prints 729,346,320 on the 2012 AlexNet with its two LRN layers (727,423,208 without them)
+    assert "729,346,320" in summary
 
 
 # every value of every control, each at least once (the full product is slow and adds nothing)

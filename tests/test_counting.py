@@ -68,10 +68,11 @@ def test_flops_are_twice_macs(macs, flops):
     assert cl.flops_from_macs(macs) == flops
 
 
-# Published totals of each tool for AlexNet (2012, 227 input): COURSE.md section 7.
+# Published totals of each tool for AlexNet (2012, 227 input): COURSE.md section 7; with the
+# paper's LRN layers back, ptflops 0.7.5 also counts the tensor ops inside them (see PRINTED below).
 @pytest.mark.parametrize("tool, expected", [
-    ("thop", 724_406_816), ("fvcore", 724_406_816), ("torchinfo", 725_066_088), ("ptflops", 727_423_208),
-    ("FLOPs (2 x MACs)", 2 * 724_406_816),
+    ("thop", 724_406_816), ("fvcore", 724_406_816), ("torchinfo", 725_066_088),
+    ("ptflops", 727_423_208 + 3 * 477_024 + 492_040), ("FLOPs (2 x MACs)", 2 * 724_406_816),
 ])
 def test_tool_totals_alexnet(tool, expected):
     assert cl.tool_total(ALEXNET, tool) == expected
@@ -79,8 +80,60 @@ def test_tool_totals_alexnet(tool, expected):
     assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
 
 
-def test_resnet50_conv_and_fc_macs():
-    assert cl.tool_total(cl.zoo.resnet50(), "thop") == 4_089_184_256   # COURSE.md section 7
+def test_published_ptflops_figure_is_alexnet_without_lrn():
+    # 727,423,208 (COURSE.md section 7): ptflops on the 2012 AlexNet without its LRN layers
+    no_lrn = cl.Network("AlexNet without LRN", ALEXNET.input_shape,
+                        tuple(layer for layer in ALEXNET.layers if layer.kind != "LocalResponseNorm"))
+    assert cl.tool_total(no_lrn, "ptflops") == 727_423_208
+    ops = cl.op_counts(no_lrn).sum(numeric_only=True)
+    assert cl.tool_total(no_lrn, "ptflops") == ops["macs"] + ops["bias_adds"] + 2 * (ops["activation_ops"] + ops["pool_inputs"])
+
+
+def test_resnet50_tools():
+    # conv + FC MACs alone are 4,089,184,256 (COURSE.md section 7); thop itself prints 4,133,742,592:
+    # it also counts BatchNorm (4 per element) and the adaptive pool
+    assert cl.analyze(cl.zoo.resnet50())["macs"].sum() == 4_089_184_256
+    assert cl.tool_total(cl.zoo.resnet50(), "thop") == 4_133_742_592
+    parts = cl.tool_parts(cl.zoo.resnet50(), "thop")
+    assert parts["macs"] == 4_089_184_256
+    assert parts["4 x norm elements"] + parts["adaptive pool (window + 1) x outputs"] == 4_133_742_592 - 4_089_184_256
+
+
+# What the real tools print for each zoo model's PyTorch twin (course_lib.torch_bridge.to_torch, batch 1),
+# run by tests/real_tools.py with thop 0.1.1-2209072238, fvcore 0.1.5.post20221221, torchinfo 1.8.0,
+# ptflops 0.7.5 and torch 2.13.0 (CPU). tool_total must print the same.
+PRINTED = {
+    "alexnet_original": {"thop": 724_406_816, "fvcore": 724_406_816, "torchinfo": 725_066_088, "ptflops": 729_346_320},
+    "alexnet": {"thop": 714_206_912, "fvcore": 714_197_696, "torchinfo": 714_682_664, "ptflops": 716_441_128},
+    "vgg16": {"thop": 15_470_314_496, "fvcore": 15_470_289_408, "torchinfo": 15_483_821_032, "ptflops": 15_523_225_576},
+    "resnet18": {"thop": 1_824_033_792, "fvcore": 1_819_065_856, "torchinfo": 1_814_083_944, "ptflops": 1_825_313_768},
+    "resnet50": {"thop": 4_133_742_592, "fvcore": 4_111_512_576, "torchinfo": 4_089_238_376, "ptflops": 4_132_436_968},
+    "mobilenet_v2": {"thop": 327_550_720, "fvcore": 314_193_216, "torchinfo": 300_809_384, "ptflops": 320_362_728},
+    "googlenet": {"thop": 1_511_332_032, "fvcore": 1_504_878_688, "torchinfo": 1_498_391_752, "ptflops": 1_517_133_608},
+    "squeezenet1_1": {"thop": 349_321_936, "fvcore": 349_320_936, "torchinfo": 351_741_288, "ptflops": 359_982_728},
+    "densenet121": {"thop": 2_897_058_304, "fvcore": 2_865_546_752, "torchinfo": 2_834_246_312, "ptflops": 2_899_943_400},
+    "efficientnet_b0": {"thop": 415_145_024, "fvcore": 401_659_392, "torchinfo": 385_867_108, "ptflops": 410_196_896},
+    "mobilenet_v3_large": {"thop": 234_838_456, "fvcore": 226_033_824, "torchinfo": 216_621_520, "ptflops": 231_316_416},
+    # thop skips nn.MultiheadAttention; fvcore skips Q K^T and softmax V; torchinfo counts each Linear's
+    # weights once, not once per token
+    "vit_b_16": {"thop": 11_286_254_592, "fvcore": 16_867_412_736, "torchinfo": 173_232_616, "ptflops": 17_606_030_584},
+    "unet": {"thop": 867_041_280, "fvcore": 762_380_288, "torchinfo": 859_573_120, "ptflops": 767_885_312},
+}
+
+
+@pytest.mark.parametrize("model, tool", [(m, t) for m in PRINTED for t in PRINTED[m]])
+def test_tool_total_equals_what_the_tool_printed(model, tool):
+    assert cl.tool_total(cl.zoo.MODELS[model](), tool) == PRINTED[model][tool]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("model", ["alexnet_original", "resnet18", "mobilenet_v2", "squeezenet1_1", "efficientnet_b0", "unet"])
+@pytest.mark.parametrize("tool", ["thop", "fvcore", "torchinfo", "ptflops"])
+def test_tool_total_equals_the_live_tool(model, tool):
+    pytest.importorskip(tool)
+    from real_tools import TOOLS
+    network = cl.zoo.MODELS[model]()
+    assert cl.tool_total(network, tool) == TOOLS[tool](network)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3])
@@ -159,20 +212,3 @@ def test_bad_input_names_the_parameter(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
 
-
-# The real tools on the PyTorch twin of the 2012 AlexNet, LRN layers included (tests/real_tools.py).
-# thop 0.1.1-2209072238, fvcore 0.1.5.post20221221 and torchinfo 1.8.0 count no LRN arithmetic, so they
-# still print the published figures. ptflops 0.7.5 treats the LocalResponseNorm module as a zero-op but
-# counts the tensor ops inside it (torch.nn.functional.local_response_norm): x*x, *alpha and +k on every
-# element (3 x 477,024) and the elements its avg_pool3d reads from the channel-padded squares
-# ((96+4)*55*55 + (256+4)*27*27 = 492,040): 727,423,208 + 1,431,072 + 492,040 = 729,346,320.
-@pytest.mark.torch
-@pytest.mark.parametrize("tool, printed", [
-    ("thop", 724_406_816), ("fvcore", 724_406_816), ("torchinfo", 725_066_088), ("ptflops", 729_346_320),
-])
-def test_real_tools_on_alexnet_with_lrn(tool, printed):
-    pytest.importorskip("torch")
-    pytest.importorskip(tool)
-    from real_tools import TOOLS
-    assert TOOLS[tool](ALEXNET) == printed
-    assert printed - cl.tool_total(ALEXNET, tool) == (0 if tool != "ptflops" else 3 * 477_024 + 492_040)

@@ -66,7 +66,7 @@ def test_non_positive_sizes_are_value_errors(bad):
     (lambda: cl.Residual(()), ValueError, r"body must hold at least one layer"),
     (lambda: cl.Residual((cl.ReLU(), "conv")), TypeError, r"body\[1\] must be a layer"),
     (lambda: cl.Network("n", (3, 0, 4), ()), ValueError, r"input_shape\[1\] must be >= 1"),
-    (lambda: cl.Network("n", (3, 4), ()), ValueError, r"input_shape must be \(C, H, W\) or \(N,\)"),
+    (lambda: cl.Network("n", (3, 4, 5, 6), ()), ValueError, r"input_shape must be \(C, H, W\), \(N,\) or \(tokens, features\)"),
     (lambda: cl.Network("n", (3, 8, 8), cl.ReLU()), TypeError, r"layers must be a list or tuple"),
     (lambda: cl.Network("n", (3, 8, 8), [cl.ReLU(), 5]), TypeError, r"layers\[1\] must be a layer"),
 ])

@@ -91,3 +91,33 @@ def test_pool_matches_windows_counted_one_by_one(in_size, kernel, stride, paddin
             cl.pool_output_size(in_size, kernel, stride, padding, ceil_mode=ceil_mode)
         return
     assert cl.pool_output_size(in_size, kernel, stride, padding, ceil_mode=ceil_mode) == count
+
+
+@pytest.mark.parametrize("args, expected", [
+    # U-Net's 2x2 up-convolution, stride 2, doubles the side: (28 - 1)*2 - 0 + 1*(2 - 1) + 0 + 1 = 56
+    ((28, 2, 2), 56),
+    # a 3x3, stride 2, padding 1 transposed conv gives 2I - 1, output_padding 1 restores 2I: (7-1)*2 - 2 + 2 + 1 + 1 = 14
+    ((7, 3, 2, 1, 1), 14),
+    ((7, 3, 2, 1, 0), 13),
+    # stride 1 undoes a 'valid' conv: (5 - 1) + (3 - 1) + 1 = 7
+    ((5, 3), 7),
+    # dilation 2 spreads the kernel: (4 - 1)*1 + 2*(3 - 1) + 1 = 8
+    ((4, 3, 1, 0, 0, 2), 8),
+])
+def test_conv_transpose_output_size_hand_worked(args, expected):
+    assert cl.conv_transpose_output_size(*args) == expected
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((7, 3, 2, 1, 2), ValueError, r"output_padding=2 must be smaller than either stride=2 or dilation=1"),
+    ((7, 3, 1, 0, 1), ValueError, r"output_padding=1 must be smaller than either stride=1 or dilation=1"),
+    ((1, 1, 1, 1), ValueError, r"the output would be empty: \(1 - 1\)\*1 - 2\*1 .* = -1"),
+    ((0, 2), ValueError, r"in_size must be >= 1, got 0"),
+    ((4, 2, 0), ValueError, r"stride must be >= 1"),
+    ((4, 2, 1, -1), ValueError, r"padding must be >= 0"),
+    ((4, 2.0), TypeError, r"kernel_size must be an integer"),
+    ((4, 2, 2, 0, True), TypeError, r"output_padding must be an integer"),
+])
+def test_conv_transpose_output_size_errors(args, error, message):
+    with pytest.raises(error, match=message):
+        cl.conv_transpose_output_size(*args)

@@ -4,13 +4,38 @@ import pytest
 
 import course_lib as cl
 
-# torchvision's published parameter counts (torchvision.models documentation, "num_params")
+# torchvision's published parameter counts (torchvision.models documentation, "num_params" of each
+# weight enum's IMAGENET1K_V1 meta: pytorch.org/vision/stable/models.html)
 PUBLISHED_PARAMS = {
     "alexnet": 61_100_840,
     "vgg16": 138_357_544,
     "resnet18": 11_689_512,
     "resnet50": 25_557_032,
     "mobilenet_v2": 3_504_872,
+    "googlenet": 6_624_904,
+    "squeezenet1_1": 1_235_496,
+    "densenet121": 7_978_856,
+    "efficientnet_b0": 5_288_548,
+    "mobilenet_v3_large": 5_483_032,
+    "vit_b_16": 86_567_656,
+}
+
+# torchvision's published "_ops" (the docs' "GFLOPS" column, in fact GMACs of conv, linear and
+# attention products at 224x224), three decimals, same source: GoogLeNet_Weights.IMAGENET1K_V1
+# "_ops": 1.498, SqueezeNet1_1 0.349, DenseNet121 2.834, EfficientNet_B0 0.386,
+# MobileNet_V3_Large 0.217, ViT_B_16 17.564; and the older models' 0.714, 15.47, 1.814, 4.089, 0.301.
+PUBLISHED_GMACS = {
+    "alexnet": 0.714,
+    "vgg16": 15.470,
+    "resnet18": 1.814,
+    "resnet50": 4.089,
+    "mobilenet_v2": 0.301,
+    "googlenet": 1.498,
+    "squeezenet1_1": 0.349,
+    "densenet121": 2.834,
+    "efficientnet_b0": 0.386,
+    "mobilenet_v3_large": 0.217,
+    "vit_b_16": 17.564,
 }
 
 
@@ -22,6 +47,43 @@ def alexnet_table():
 @pytest.mark.parametrize("model, expected", PUBLISHED_PARAMS.items())
 def test_parameter_counts_match_torchvision(model, expected):
     assert cl.analyze(cl.zoo.MODELS[model]())["params"].sum() == expected
+
+
+@pytest.mark.parametrize("model, expected", PUBLISHED_GMACS.items())
+def test_macs_match_torchvision_published_gflops(model, expected):
+    # torchvision's "GFLOPS" are GMACs: ResNet-50's "4.09" is conv + FC multiply-accumulates
+    assert round(cl.analyze(cl.zoo.MODELS[model]())["macs"].sum() / 1e9, 3) == expected
+
+
+def test_branching_models_show_their_blocks():
+    names = set(cl.analyze(cl.zoo.googlenet())["name"])
+    assert {"inception3a.branch2.1.conv", "inception3a.branch4.0", "inception3a.concat", "fc"} <= names
+    assert "features.3.expand.concat" in set(cl.analyze(cl.zoo.squeezenet1_1())["name"])
+    dense = cl.analyze(cl.zoo.densenet121()).set_index("name")
+    assert dense.loc["features.denseblock1.denselayer6.concat", "out_shape"] == (64 + 6 * 32, 56, 56)
+    assert dense.loc["features.denseblock4.denselayer16.concat", "out_shape"] == (1024, 7, 7)
+    effnet = cl.analyze(cl.zoo.efficientnet_b0()).set_index("name")
+    # the first MBConv's gate: 32 channels squeezed to 8 (in_channels // 4), one multiply per element
+    assert effnet.loc["features.1.0.block.1.fc1", "params"] == 32 * 8 + 8
+    assert effnet.loc["features.1.0.block.1.mul", "out_shape"] == (32, 112, 112)
+    v3 = cl.analyze(cl.zoo.mobilenet_v3_large()).set_index("name")
+    assert v3.loc["features.4.block.2.fc1", "out_shape"] == (24, 1, 1)   # _make_divisible(72 // 4) = 24
+    vit = cl.analyze(cl.zoo.vit_b_16()).set_index("name")
+    assert vit.loc["class_token", "out_shape"] == (197, 768)
+    assert vit.loc["encoder.layers.encoder_layer_0.attention.self_attention", "params"] == 4 * 768 * 768 + 4 * 768
+
+
+def test_unet_by_hand():
+    # depth 4, 16 base channels, 3 -> 2 classes on 128x128: double convs (no bias) + BatchNorm at 16..256
+    # channels, 2x2 up-convolutions halving the channels, a 1x1 output conv
+    def double(c_in, c):
+        return 9 * c_in * c + 9 * c * c + 4 * c
+    params = (double(3, 16) + double(16, 32) + double(32, 64) + double(64, 128) + double(128, 256)
+              + sum(4 * 2 * c * c + c + double(2 * c, c) for c in (16, 32, 64, 128)) + (16 * 2 + 2))
+    table = cl.analyze(cl.zoo.unet())
+    assert table["params"].sum() == params
+    assert table.iloc[-1]["out_shape"] == (2, 128, 128)
+    assert table.set_index("name").loc["skip0.skip1.skip2.skip3.concat", "out_shape"] == (256, 16, 16)
 
 
 def test_alexnet_original_params_and_macs(alexnet_table):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import zoo
 from ..analysis import analyze
-from ..counting import TOOL_CONVENTIONS, layer_counts, tool_total
+from ..counting import TOOL_CONVENTIONS, layer_counts, tool_parts, tool_total
 from ..memory import ACTIVATION_DTYPE, DTYPE_BYTES, FIT_DEVICES, OPTIMIZER_STATES, TRAINING_DTYPES, fits, training_memory
 from ..plots.costs import capacity_label, gpu_label, layer_share_plot, memory_breakdown_plot
 from ..units import format_bytes
@@ -94,17 +94,16 @@ def _counts(model: str, tool: str):
 
 @lru_cache(maxsize=None)
 def _model_facts(model: str):
-    """(parameters, has BatchNorm or residual adds) of a zoo model."""
-    table = analyze(_model(model))
-    return int(table["params"].sum()), bool(table["kind"].isin(["BatchNorm2d", "Add"]).any())
+    """(parameters, the parts each tool adds up) of a zoo model."""
+    network = _model(model)
+    parts = {tool: [p for p in tool_parts(network, tool) if p != "total"] for tool in TOOL_CONVENTIONS}
+    return int(analyze(network)["params"].sum()), parts
 
 
-def _convention_words(tool: str) -> str:
-    columns = TOOL_CONVENTIONS[tool]["columns"]
+def _convention_words(tool: str, parts: list) -> str:
     if tool.startswith("FLOPs"):
         return "in true FLOPs (2 x MACs)"
-    parts = " + ".join(c.replace("_", " ") if w == 1 else f"{w} x {c.replace('_', ' ')}" for c, w in columns.items())
-    return f"as {tool} counts it ({parts})"
+    return f"as {tool} counts it ({' + '.join(p.replace('_', ' ') for p in parts)})"
 
 
 def macs_view(model: str = "alexnet_original", tool: str = "thop"):
@@ -114,12 +113,10 @@ def macs_view(model: str = "alexnet_original", tool: str = "thop"):
     unit = "FLOPs" if tool.startswith("FLOPs") else "ops" if tool == "ptflops" else "MACs"
     fig = layer_share_plot(table, unit=unit, width=6.5)
     conv_share = table.loc[table["kind"] == "Conv2d", "count"].sum() / table["count"].sum()
-    params, modern = _model_facts(model)
-    summary = (f"**{network.name}** {_convention_words(tool)}: **{tool_total(network, tool):,}** {unit} "
+    params, parts = _model_facts(model)
+    # the total follows the real tool's own per-layer rules (course_lib/tool_rules.py), BatchNorm and all
+    summary = (f"**{network.name}** {_convention_words(tool, parts[tool])}: **{tool_total(network, tool):,}** {unit} "
                f"({'over 99.9%' if conv_share > 0.999 else f'{conv_share:.1%}'} in conv layers; {params:,} parameters).")
-    if modern and tool in ("thop", "fvcore", "ptflops"):
-        summary += (f" This network has BatchNorm and residual adds: the real {tool} counts some of them too, "
-                    "so its own total is a little larger (the conventions here are AlexNet's; notebook 03, ResNet-50).")
     return summary, fig
 
 
