@@ -280,3 +280,17 @@ def test_bwrap_command_shows_only_what_the_kernel_needs(tmp_path, monkeypatch, a
     assert "nproc=64" in tail if as_root else "nproc=74" in tail            # root: its own uid; else +10 already running
     setenv = {argv[i + 1]: argv[i + 2] for i in range(len(argv) - 2) if argv[i] == "--setenv"}
     assert "JPY_PARENT_PID" not in setenv and setenv["HOME"] == "/tmp/home" and setenv["PYTHONPATH"] == "/opt/course"
+
+
+def test_the_private_tmp_is_mounted_before_the_python_and_course_binds():
+    """bwrap mounts in order: a venv or a course under /tmp (a clone in /tmp/x) must be bound on top of the
+    sandbox's private /tmp, not hidden under it (CI found every kernel failing to start from /tmp)."""
+    from course_lib.grading import sandbox as sb
+
+    box = sb.Sandbox(kind="bwrap", bwrap="/usr/bin/bwrap")
+    argv, _, _ = sb.kernel_command(box, ["/tmp/clone/.venv/bin/python", "-m", "ipykernel_launcher"],
+                                   scratch="/tmp/s", notebook_copy="/tmp/s/01_x.ipynb", ipc_dir="/tmp/s/ipc",
+                                   packages={"course_lib": "/tmp/clone/course_lib"}, limits=sb.Limits(), uid=12345)
+    tmpfs = argv.index("--tmpfs")
+    binds = [i for i, arg in enumerate(argv) if arg == "--ro-bind" and argv[i + 1].startswith("/tmp/clone")]
+    assert binds and all(i > tmpfs for i in binds)

@@ -193,14 +193,16 @@ def kernel_command(sandbox: Sandbox, kernel_argv: list[str], *, scratch: str, no
         return confine + kernel_argv, env, work
     as_root = os.geteuid() == 0
     args = [sandbox.bwrap, *_namespaces(as_root), *_system_binds()]
+    # bwrap mounts in order: the private /tmp first, so that a Python or a course that lives under
+    # /tmp (a clone in /tmp/x, as CI may make) is bound on top of it rather than hidden by it
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
     made = {"/usr", "/tmp"}
     for root in _python_roots(kernel_argv[0]):
         args += _with_parents(made, "--ro-bind", root, root)
     for name, folder in sorted(packages.items()):
         args += _with_parents(made, "--ro-bind", folder, f"{INSIDE_COURSE}/{name}")
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
-             "--perms", "0777", "--dir", INSIDE_WORK, "--perms", "0777", "--dir", INSIDE_HOME,
+    args += ["--perms", "0777", "--dir", INSIDE_WORK, "--perms", "0777", "--dir", INSIDE_HOME,
              "--ro-bind", notebook_copy, f"{INSIDE_WORK}/{os.path.basename(notebook_copy)}"]
     args += _with_parents(made, "--bind", ipc_dir, ipc_dir)
     args += ["--chdir", INSIDE_WORK, "--hostname", "sandbox", "--clearenv"]
