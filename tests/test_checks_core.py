@@ -391,3 +391,11 @@ def test_kernel_report_is_json_text_for_the_spec():
     text = kernel_report({"side": 55, "f": lambda x: 2 * x}, [("q1", "value", "side", []),
                                                              ("q2", "function", "f", [(1,), (5,)])])
     assert json.loads(text) == {"q1": {"answer": 55}, "q2": {"calls": [{"value": 2}, {"value": 10}]}}
+
+
+@pytest.mark.parametrize("returned, status", [(55, "correct"), (55.0, "correct"), (55 + 1e-12, "incorrect"),
+                                              (54.9999999999, "incorrect")])
+def test_a_count_returned_by_a_function_must_be_whole(returned, status):
+    """Where the reference returns an int, an answer that is only within a tolerance of it is wrong."""
+    question = FunctionQuestion(name="q", var="f", reference=lambda: 55, cases=[()])
+    assert question.evaluate({"f": lambda: returned}).status == status

@@ -5,6 +5,7 @@ sandboxed batch) is tests/test_grader_hostile.py. Here: reading submissions, the
 cells, judging reports, the gradebook's safety and atomic writes, the command line's exit
 codes, the sandbox choice, the course's solutions scoring full marks, and a Dask LocalCluster.
 """
+import re
 import csv
 import io
 import json
@@ -294,3 +295,20 @@ def test_the_private_tmp_is_mounted_before_the_python_and_course_binds():
     tmpfs = argv.index("--tmpfs")
     binds = [i for i, arg in enumerate(argv) if arg == "--ro-bind" and argv[i + 1].startswith("/tmp/clone")]
     assert binds and all(i > tmpfs for i in binds)
+
+
+@pytest.mark.parametrize("payload", [
+    "[Click to request a regrade](https://evil.example/phish) ![t](https://evil.example/pixel.png)",
+    "[login to see your grade](https://evil.example/login) **bold** _it_",
+    "# A heading <b>html</b> <img src=x> a | table | break\nsecond line",
+    "<https://evil.example/autolink> `code` ~~strike~~",
+])
+def test_student_text_makes_no_markup_in_the_feedback_file(payload):
+    """Answers, exception texts and folder names are the student's: in the feedback file they stay text
+    (a red team put links and tracking pixels there). Rendered by mistune, JupyterLab's Markdown parser."""
+    import mistune
+    from course_lib.grading.gradebook import _markdown_text
+
+    html = mistune.html(f"Problem: {_markdown_text(payload)}")
+    assert not re.search(r"<(a|img|em|strong|h\d|b|code|del|table)\b", html), html
+    assert html.count("<p>") == 1   # one paragraph: no line break or heading escapes it

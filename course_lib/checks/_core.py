@@ -492,6 +492,10 @@ class FunctionQuestion(Question):
 
 
 def _equal(got, expected, rel_tol):
+    if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
+        # a count: 55 or 55.0, never 55.000000000001 (a float that only rounds to the count)
+        return (isinstance(got, numbers.Real) and not isinstance(got, bool)
+                and float(got).is_integer() and int(got) == int(expected))
     if isinstance(expected, numbers.Real) and not isinstance(expected, bool):
         return isinstance(got, numbers.Real) and not isinstance(got, bool) and _close(got, expected, rel_tol, 1e-12)
     if isinstance(expected, (tuple, list)):

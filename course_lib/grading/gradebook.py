@@ -106,10 +106,16 @@ def _file_name(student: str) -> str:
     return f"{stem}-{hashlib.sha256(student.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}.md"
 
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark (spec section 2.4) and then
+# stands for itself: a student's answer, exception or folder name can then make no link, image,
+# emphasis, heading, HTML or table cell in the feedback file.
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
 def _markdown_text(text: str) -> str:
-    """A message for Markdown: no HTML, no table breaks, capped."""
-    text = str(text)[:MAX_FIELD_CHARS]
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|").replace("\n", " ")
+    """Text a student controls, for Markdown: every punctuation character escaped, one line, capped."""
+    text = " ".join(str(text)[:MAX_FIELD_CHARS].split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 class Gradebook:
