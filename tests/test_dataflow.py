@@ -188,3 +188,13 @@ def test_every_slider_position_computes(fused_layers, dtype):
 def test_widget_builds():
     import ipywidgets
     assert isinstance(cl.widgets.fusion_explorer(), ipywidgets.VBox)
+
+
+def test_single_tile_says_weights_read_once_not_streamed():
+    # 6x6 input, two 3x3 convs, 1 byte: a 2x2 output tile holds 36 + 16 = 52 bytes (one tile, weights 20 B read once);
+    # in 34 bytes (5x5 input patch 25 + conv1's 3x3 piece 9) it takes four 1x1 tiles and the weights stream per tile
+    tiny = cl.Network("tiny", (1, 6, 6), [cl.Conv2d(1, 3), cl.Conv2d(1, 3)])
+    one = cl.fused_traffic(tiny, 52, bytes_per_element=1)
+    assert one.tiles == 1 and "weights read once" in str(one) and one.weight_bytes == 20
+    four = cl.fused_traffic(tiny, 34, bytes_per_element=1)
+    assert four.tiles == 4 and "weights streamed per tile" in str(four) and four.weight_bytes == 80
