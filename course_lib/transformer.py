@@ -392,7 +392,10 @@ def prefill_vs_decode(config, device, context: int, batch_size: int = 1, dtype="
 
 
 def inference_memory(config, context: int, batch_sizes=(1, 8, 16, 32, 64), dtype="bf16") -> pd.DataFrame:
-    """Memory to serve: all weights (every parameter, tables included) + the KV cache, per batch size."""
+    """Memory to serve: all weights (every parameter, tables included) + a KV cache of ``context`` tokens per sequence.
+
+    Same definition as ``kv_max_batch_size`` (see there for how ``inference_step`` counts a decode step).
+    """
     c = get_transformer(config)
     weights = transformer_param_count(c) * _bytes(dtype)
     rows = [(check_int("batch_size", b, 1), weights, kv_cache_bytes(c, context, b, dtype)) for b in batch_sizes]
@@ -403,7 +406,13 @@ def inference_memory(config, context: int, batch_sizes=(1, 8, 16, 32, 64), dtype
 
 
 def kv_max_batch_size(config, device, context: int, dtype="bf16") -> int:
-    """The most sequences of ``context`` tokens whose KV cache fits beside the weights in the device's memory (0: none)."""
+    """The most sequences of ``context`` tokens whose KV cache fits beside the weights in the device's memory (0: none).
+
+    One definition of "fits" across the module: every stored weight + a cache holding ``context``
+    tokens per sequence <= ``device.memory_bytes``. ``inference_step`` counts the cache *after* its
+    step: ``context`` tokens after prefill, ``context + 1`` after a decode step (the new token's K and V
+    are written), so ``inference_step(c, dev, "decode", T, b)["fits"]`` is ``b <= kv_max_batch_size(c, dev, T + 1)``.
+    """
     c = get_transformer(config)
     dev = _device_with_memory(device)
     weights = transformer_param_count(c) * _bytes(dtype)

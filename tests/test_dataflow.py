@@ -188,3 +188,31 @@ def test_every_slider_position_computes(fused_layers, dtype):
 def test_widget_builds():
     import ipywidgets
     assert isinstance(cl.widgets.fusion_explorer(), ipywidgets.VBox)
+
+
+def test_single_tile_says_weights_read_once_not_streamed():
+    # 6x6 input, two 3x3 convs, 1 byte: a 2x2 output tile holds 36 + 16 = 52 bytes (one tile, weights 20 B read once);
+    # in 34 bytes (5x5 input patch 25 + conv1's 3x3 piece 9) it takes four 1x1 tiles and the weights stream per tile
+    tiny = cl.Network("tiny", (1, 6, 6), [cl.Conv2d(1, 3), cl.Conv2d(1, 3)])
+    one = cl.fused_traffic(tiny, 52, bytes_per_element=1)
+    assert one.tiles == 1 and "weights read once" in str(one) and one.weight_bytes == 20
+    four = cl.fused_traffic(tiny, 34, bytes_per_element=1)
+    assert four.tiles == 4 and "weights streamed per tile" in str(four) and four.weight_bytes == 80
+
+
+def test_traffic_plot_no_fit_band_reaches_first_fitting_buffer():
+    # VGG-16's first six layers in fp32: sampled buffers 64 KiB (no tile fits) and 90.5 KiB (fits): the grey band
+    # must end where the first plan is drawn, not at the last buffer that fails
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    curve = cl.traffic_curve(cl.zoo.vgg16(), [1024 * 2 ** (k / 2) for k in range(0, 31)], layers=6, bytes_per_element=4)
+    first_fit_kib = curve[curve["fits"]]["buffer_bytes"].iloc[0] / 1024
+    assert 64 < first_fit_kib < 91
+    fig = cl.plots.traffic_curve_plot(curve)
+    ax = fig.axes[0]
+    band = [p for p in ax.patches if p.get_label() == "no tile fits"]
+    assert len(band) == 1
+    xs = band[0].get_path().vertices[:, 0]
+    right = band[0].get_patch_transform().transform(band[0].get_path().vertices)[:, 0].max() if xs.max() <= 1 else xs.max()
+    assert right == pytest.approx(first_fit_kib)

@@ -382,3 +382,18 @@ def test_forward_flops_match_torch_flop_counter(config, tokens):
         model(idx)
     # the explicit attention computes all tokens x tokens scores (the mask zeroes half afterwards)
     assert counter.get_total_flops() == 2 * tokens * cl.transformer_macs(config, tokens)["macs"].sum()
+
+
+def test_one_definition_of_fits_prefill_counts_context_decode_counts_context_plus_one():
+    # By hand: Llama-2-7B bf16 weights 6,738,415,616 x 2 = 13,476,831,232 B; H200 141 GiB = 151,397,597,184 B;
+    # free 137,920,765,952 B / 524,288 B per token (2 x 32 layers x 32 heads x 128 x 2 B) = 263,062.5 tokens.
+    h200 = cl.get_device("H200 SXM bf16")
+    assert h200.memory_bytes == 141 * 2**30
+    full = 263_062
+    assert cl.kv_max_batch_size(cl.LLAMA2_7B, h200, full, "bf16") == 1
+    assert cl.kv_max_batch_size(cl.LLAMA2_7B, h200, full + 1, "bf16") == 0
+    assert cl.inference_memory(cl.LLAMA2_7B, full, (1,), "bf16")["total_bytes"].iloc[0] <= h200.memory_bytes
+    assert cl.inference_step(cl.LLAMA2_7B, h200, "prefill", full, 1, "bf16")["fits"] is True
+    # a decode step writes the new token's K and V: the cache holds full + 1 tokens, one too many
+    assert cl.inference_step(cl.LLAMA2_7B, h200, "decode", full, 1, "bf16")["fits"] is False
+    assert cl.inference_step(cl.LLAMA2_7B, h200, "decode", full - 1, 1, "bf16")["fits"] is True

@@ -77,7 +77,8 @@ q4 = FunctionQuestion(
 
 
 def _energy_reference(macs, dram_words):
-    return macs * mac_energy("fp32") + dram_words * op_energy("DRAM read (32-bit)")
+    # rounded to 1e-6 pJ (far inside rel_tol=1e-6 for every case) so feedback prints 4.6, not 4.6000000000000005
+    return round(macs * mac_energy("fp32") + dram_words * op_energy("DRAM read (32-bit)"), 6)
 
 
 def _energy_mult_only(macs, dram_words):

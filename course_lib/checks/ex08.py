@@ -72,6 +72,9 @@ q4 = NumberQuestion(
     name="q4", var="decode_intensity", points=1, expected=_DECODE["intensity"], unit="FLOP/byte", significant=3,
     mistakes={2.0: "2 FLOPs per weight, yes, but each bf16 weight is 2 bytes read from memory.",
               0.5: "that would be fp32 weights (4 bytes each); the question says bf16.",
+              _DECODE["flops"] / (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]):
+                  "that divides by every weight stored, the token embedding table too; a decode step only looks up "
+                  "one row of that table, so the lesson leaves it out of the bytes read.",
               2 * cl.transformer_param_count(cl.LLAMA2_7B) / (_WEIGHTS + _KV_4096):
                   "you counted the cache's bytes but not the attention FLOPs that read them: each cached bf16 key "
                   "or value is used in one multiply-accumulate, 2 FLOPs for 2 bytes."},
@@ -152,6 +155,8 @@ q8 = NumberQuestion(
               int((141e9 - _WEIGHTS) // _KV_SEQ):
               "that reads the H200's '141 GB' as 141 x 10^9 bytes; GPU memory is sold in binary units: "
               "141 GiB = 141 x 2^30 bytes.",
+              _MAX_BATCH - 1: "that is the answer for the ~143,771 MiB nvidia-smi shows usable (lesson 08 computes it), "
+                              "a better real-world bound; this question asks for the datasheet capacity, 141 GiB.",
               _MAX_BATCH + 1: f"the division gives {_FREE_RATIO:.2f}: round down, a {_MAX_BATCH + 1}th sequence "
                               f"does not fit beside the weights."},
     hint_text="Free memory = 141 GiB (141 x 2^30 bytes) - the bf16 weights; divide by one sequence's KV cache "

@@ -45,7 +45,9 @@ def traffic_curve_plot(curve, width: float = 7.0, height: float = 4.0):
             label="fused, weights streamed per tile")
     no_fit = ~curve["fits"].to_numpy()
     if no_fit.any():
-        ax.axvspan(kib.min(), kib[no_fit].max(), color="#eeeeee", zorder=0, label="no tile fits")
+        # the band reaches the first buffer where a tile fits, so it meets the first plotted plan (no gap)
+        end = kib[~no_fit].min() if (~no_fit).any() else kib.max()
+        ax.axvspan(kib.min(), end, color="#eeeeee", zorder=0, label="no tile fits")
     weight_bytes = curve.attrs.get("weight_bytes")
     if weight_bytes:
         ax.axvline(weight_bytes / 1024, color="#9a6700", lw=1, ls=":")

@@ -97,9 +97,12 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
             for i, (_, row) in enumerate(rows.sort_values("intensity").iterrows()):
                 below = i % 2 == 0  # alternate below-right / above-left so that close points stay readable
                 below = below and row["intensity"] < hi / 30   # near the right edge: label to the left
-                text = row["label"].replace(f"{phase} ", "") + (" (does not fit)" if too_big[row.name] else "")
+                # keep the phase in the label and lift prefill labels: near the ridge a prefill and a decode
+                # point of the same T can sit side by side ("prefill T=128" vs "decode T=128 b=256")
+                text = row["label"] + (" (does not fit)" if too_big[row.name] else "")
+                lift = 6 if phase == "prefill" else 0
                 ax.annotate(text, (row["intensity"], row["flops"] / row["time_s"] / 1e12),
-                            xytext=(5, -10) if below else (-5, 5), ha="left" if below else "right",
+                            xytext=(5, -10 + lift) if below else (-5, 5 + lift), ha="left" if below else "right",
                             textcoords="offset points", fontsize=7)
     ax.set_xscale("log")
     ax.set_yscale("log")
