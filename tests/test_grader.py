@@ -312,3 +312,21 @@ def test_student_text_makes_no_markup_in_the_feedback_file(payload):
     html = mistune.html(f"Problem: {_markdown_text(payload)}")
     assert not re.search(r"<(a|img|em|strong|h\d|b|code|del|table)\b", html), html
     assert html.count("<p>") == 1   # one paragraph: no line break or heading escapes it
+
+
+def test_two_checks_folders_with_one_package_name_are_not_confused(tmp_path):
+    """A checks package is loaded from the folder named, not from an earlier import of the same name
+    (the hostile suite and this file both build a `fakechecks`: CI graded one with the other's questions)."""
+    from course_lib.grading.judge import find_checks
+
+    tables = {}
+    for term, points in (("a", 3), ("b", 5)):
+        package = tmp_path / term / "samename"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "ex01.py").write_text(
+            "from course_lib.checks._core import NumberQuestion\n"
+            f"q1 = NumberQuestion(name='q1', var='x', points={points}, expected=1)\nQUESTIONS = [q1]\n")
+        checks = find_checks(str(package))
+        tables[term] = [q.points for q in checks.modules["01"].QUESTIONS]
+    assert tables == {"a": [3], "b": [5]}

@@ -448,7 +448,8 @@ def test_feedback_file_per_student(hostile):
     assert len(files) == len({c[0] for c in hostile["cases"]} | {"nobody", "linked_folder"})
     honest = next(f for f in files if f.name.startswith("honest-"))
     text = honest.read_text()
-    assert "01_fake.ipynb: 4 / 4 points" in text and "| q2 | correct | 1 / 1 | all 2 hidden cases pass |" in text
+    # text a student controls is backslash-escaped for Markdown (01\_fake\.ipynb renders as 01_fake.ipynb)
+    assert r"01\_fake\.ipynb: 4 / 4 points" in text and "| q2 | correct | 1 / 1 | all 2 hidden cases pass |" in text
     wrong = next(f for f in files if f.name.startswith("wrong-")).read_text()
     assert "| q1 | incorrect | 0 / 2 |" in wrong and "ZeroDivisionError" in wrong
 

@@ -56,6 +56,19 @@ class Verdict:
     points: float
 
 
+def _forget_other_copies(top: str, root: Path):
+    """Drop imported modules of package ``top`` that were loaded from somewhere other than ``root``.
+
+    Two checks folders may hold packages of the same name (two courses, or two terms); an import
+    would otherwise return the copy loaded first, with its questions and expected values.
+    """
+    for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+        where = getattr(sys.modules[name], "__file__", None)
+        if where and not Path(where).resolve().is_relative_to(root.resolve()):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
 def find_checks(spec: str = "course_lib.checks", numbers=None) -> Checks:
     """Resolve ``spec`` (a dotted package name, or the path of a package folder) and import its exNN modules.
 
@@ -76,8 +89,10 @@ def find_checks(spec: str = "course_lib.checks", numbers=None) -> Checks:
     package_dir = Path(top_dir, *package.split(".")[1:])
     if not (package_dir / "__init__.py").is_file():
         raise ValueError(f"checks package {spec!r}: no {package_dir / '__init__.py'}")
-    if path_entry not in sys.path:
-        sys.path.insert(0, path_entry)
+    if path_entry in sys.path:
+        sys.path.remove(path_entry)
+    sys.path.insert(0, path_entry)         # first: this folder's package, not another of the same name
+    _forget_other_copies(package.split(".")[0], Path(top_dir).parents[len(package.split(".")) - 1])
     modules, errors = {}, {}
     available = tuple(sorted(f.stem[2:] for f in package_dir.glob("ex[0-9][0-9].py")))
     for number in available:
