@@ -27,6 +27,7 @@ from .dataflow import *  # noqa: F401,F403
 from .energy import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .report import *  # noqa: F401,F403
 from .importers import from_onnx, from_torch
 from . import zoo
 
