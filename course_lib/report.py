@@ -281,7 +281,10 @@ def model_or_fallback(load, fallback: Network, what: str) -> tuple[Network, str]
     try:
         network = _network(load())
     except ImportError as error:
-        return fallback, f"{what}: {error}. Carrying on with {fallback.name}."
+        missing = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
+        missing = missing.split(".")[0] if missing else None          # torch.nn -> torch: what pip installs
+        reason = f"the {missing} package is not installed (pip install {missing})" if missing else str(error).rstrip(".")
+        return fallback, f"{what}: {reason}. Carrying on with {fallback.name}."
     table = analyze(network)
     return network, (f"{what}: {network.name}, {len(table)} layers, {int(table['params'].sum()):,} parameters, "
                      f"{int(table['macs'].sum()):,} MACs")

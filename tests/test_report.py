@@ -81,6 +81,39 @@ def test_model_or_fallback_carries_on_when_a_package_is_missing():
                        "Carrying on with GoogLeNet.")
 
 
+def test_model_or_fallback_names_a_missing_module():
+    def load():
+        import course_lib_no_such_package  # noqa: F401
+    network, message = cl.model_or_fallback(load, cl.zoo.googlenet(), "a PyTorch module")
+    assert network.name == "GoogLeNet"
+    assert message == ("a PyTorch module: the course_lib_no_such_package package is not installed "
+                       "(pip install course_lib_no_such_package). Carrying on with GoogLeNet.")
+
+
+@pytest.mark.parametrize("blocked", ["onnx", "torch"])
+def test_notebook_10_carries_on_without_the_optional_packages(blocked, monkeypatch, capsys):
+    """The notebook's ONNX and PyTorch cells, run as if onnx or torch were not installed."""
+    import sys
+
+    import nbformat
+
+    monkeypatch.setitem(sys.modules, blocked, None)          # ``import onnx`` now raises ModuleNotFoundError
+    for name in [m for m in sys.modules if m.startswith(blocked + ".")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    notebook = nbformat.read("notebooks/10_your_model.ipynb", as_version=4)
+    cells = [c.source for c in notebook.cells if c.cell_type == "code" and "model_or_fallback" in c.source]
+    assert len(cells) == 2 and all(c.startswith("# NBVAL_IGNORE_OUTPUT") for c in cells)
+    namespace = {"cl": cl, "model": cl.zoo.googlenet()}
+    for source in cells:
+        exec(source, namespace)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2
+    missing = [line for line in lines if "Carrying on with GoogLeNet." in line]
+    assert len(missing) == 1 and blocked in missing[0]
+    fallback = namespace["mine"] if blocked == "onnx" else namespace["from_pytorch"]
+    assert fallback.name == "GoogLeNet"
+
+
 def test_model_or_fallback_does_not_hide_an_unsupported_layer():
     def load():
         raise ValueError("ONNX node 'x' (Sin) is not supported")
