@@ -7,6 +7,7 @@ times and memory-bound layers come from tests/hand.py's AlexNet (no course_lib i
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ import course_lib as cl
 from tests import hand
 
 GIB = 2 ** 30
+ROOT = Path(__file__).resolve().parents[1]
 GTX_1080 = hand.DATASHEETS["GTX 1080"]
 
 
@@ -44,7 +46,7 @@ SMALL_LIVE_PEAK = 16384 + 4096
 def small_onnx(tmp_path_factory):
     pytest.importorskip("onnx")
     import importlib.util
-    spec = importlib.util.spec_from_file_location("make_small_cnn_onnx", "scripts/make_small_cnn_onnx.py")
+    spec = importlib.util.spec_from_file_location("make_small_cnn_onnx", ROOT / "scripts" / "make_small_cnn_onnx.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     path = script.main(tmp_path_factory.mktemp("onnx") / "small_cnn.onnx")
@@ -100,7 +102,7 @@ def test_notebook_10_carries_on_without_the_optional_packages(blocked, monkeypat
     monkeypatch.setitem(sys.modules, blocked, None)          # ``import onnx`` now raises ModuleNotFoundError
     for name in [m for m in sys.modules if m.startswith(blocked + ".")]:
         monkeypatch.setitem(sys.modules, name, None)
-    notebook = nbformat.read("notebooks/10_your_model.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "notebooks" / "10_your_model.ipynb", as_version=4)
     cells = [c.source for c in notebook.cells if c.cell_type == "code" and "model_or_fallback" in c.source]
     assert len(cells) == 2 and all(c.startswith("# NBVAL_IGNORE_OUTPUT") for c in cells)
     namespace = {"cl": cl, "model": cl.zoo.googlenet()}
