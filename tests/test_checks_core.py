@@ -399,3 +399,18 @@ def test_a_count_returned_by_a_function_must_be_whole(returned, status):
     """Where the reference returns an int, an answer that is only within a tolerance of it is wrong."""
     question = FunctionQuestion(name="q", var="f", reference=lambda: 55, cases=[()])
     assert question.evaluate({"f": lambda: returned}).status == status
+
+
+# A correct answer is echoed as the expected value at the question's precision, not as typed.
+@pytest.mark.parametrize("fields, answer, message", [
+    (dict(expected=27.7186, unit="FLOP/byte", decimals=1), 27.68, "27.7 FLOP/byte (to 1 decimal place)"),
+    (dict(expected=1234.5678, unit="MB", decimals=2), 1234.571, "1,234.57 MB (to 2 decimal places)"),
+    (dict(expected=6.0, decimals=0), 6.4, "6 (a whole number)"),
+    (dict(expected=0.0123456, unit="s", significant=3), 0.01236, "0.0123 s (to 3 significant figures)"),
+    (dict(expected=61_100_840.0, significant=2), 6.1e7, "61,000,000 (to 2 significant figures)"),
+    (dict(expected=105_415_200, unit="MACs", rel_tol=1e-9), 105_415_200, "105,415,200 MACs"),
+])
+def test_correct_number_echoes_the_expected_value_at_the_stated_precision(fields, answer, message):
+    question = NumberQuestion(name="q1", var="x", **fields)
+    feedback = question.evaluate({"x": answer})
+    assert feedback.status == CORRECT and feedback.message == message

@@ -388,6 +388,19 @@ class NumberQuestion(Question):
             return f"{self.significant} significant figure{'s' if self.significant != 1 else ''}"
         return "exactly" if self.rel_tol <= 1e-6 else f"within {self.rel_tol * 100:g}%"
 
+    def _correct_text(self, answer, unit: str) -> str:
+        """'27.7 FLOP/byte (to 1 decimal place)': the expected value at the stated precision
+        (not the learner's 27.68); an exact count or a bare tolerance echoes the answer."""
+        if self.decimals is not None:
+            places = max(self.decimals, 0)
+            where = "a whole number" if self.decimals == 0 else f"to {self.precision_text}"
+            return f"{round(self.expected, self.decimals):,.{places}f}{unit} ({where})"
+        if self.significant is not None and self.expected != 0:
+            exponent = math.floor(math.log10(abs(self.expected))) - self.significant + 1
+            places = max(-exponent, 0)
+            return f"{round(self.expected, -exponent):,.{places}f}{unit} (to {self.precision_text})"
+        return f"{_number(answer)}{unit}"
+
     def _matches(self, answer: float, target: float) -> bool:
         """Whether ``answer`` agrees with ``target`` at the question's precision."""
         if self.decimals is not None:
@@ -405,7 +418,7 @@ class NumberQuestion(Question):
             return Feedback(INCORRECT, f"`{self.var}` should be a number, got {_type_name(answer)} {answer!r}")
         unit = f" {self.unit}" if self.unit else ""
         if self._matches(answer, self.expected):
-            return Feedback(CORRECT, f"{_number(answer)}{unit}")
+            return Feedback(CORRECT, self._correct_text(answer, unit))
         for description, factor in self.wrong_units.items():
             if self._matches(answer, self.expected * factor):
                 return Feedback(INCORRECT, f"{_number(answer)} looks like the answer in {description}: "
