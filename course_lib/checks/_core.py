@@ -391,15 +391,21 @@ class NumberQuestion(Question):
     def _correct_text(self, answer, unit: str) -> str:
         """'27.7 FLOP/byte (to 1 decimal place)': the expected value at the stated precision
         (not the learner's 27.68); an exact count or a bare tolerance echoes the answer."""
+        if self.decimals == 0 and float(self.expected).is_integer():
+            return f"{_number(self.expected)}{unit}"      # an exact count, as it is
         if self.decimals is not None:
-            places = max(self.decimals, 0)
-            where = "a whole number" if self.decimals == 0 else f"to {self.precision_text}"
-            return f"{round(self.expected, self.decimals):,.{places}f}{unit} ({where})"
-        if self.significant is not None and self.expected != 0:
-            exponent = math.floor(math.log10(abs(self.expected))) - self.significant + 1
-            places = max(-exponent, 0)
-            return f"{round(self.expected, -exponent):,.{places}f}{unit} (to {self.precision_text})"
-        return f"{_number(answer)}{unit}"
+            text = "a whole number" if self.decimals == 0 else f"to {self.precision_text}"
+            shown = f"{round(self.expected, self.decimals):,.{max(self.decimals, 0)}f}"
+        elif self.significant is not None and self.expected != 0:
+            text = f"to {self.precision_text}"
+            rounded = round(self.expected, self.significant - 1 - math.floor(math.log10(abs(self.expected))))
+            if abs(rounded) >= 1e15:
+                shown = f"{rounded:.{self.significant - 1}e}"
+            else:   # places from the rounded value: 0.99993 to 3 figures is 1.00, not 1.000
+                shown = f"{rounded:,.{max(self.significant - 1 - math.floor(math.log10(abs(rounded))), 0)}f}"
+        else:
+            return f"{_number(answer)}{unit}"
+        return f"{shown}{unit}, {text}" if unit.endswith(")") else f"{shown}{unit} ({text})"
 
     def _matches(self, answer: float, target: float) -> bool:
         """Whether ``answer`` agrees with ``target`` at the question's precision."""
