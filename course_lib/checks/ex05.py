@@ -13,12 +13,12 @@ _RIDGE = ridge_point(_GTX)
 q1 = NumberQuestion(
     name="q1", var="gtx1080_ridge", points=1,
     expected=_RIDGE, unit="FLOP/byte", decimals=1,
-    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses the article's rounded 8.8 TFLOP/s; use the catalog's peak.",
+    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses a peak rounded to 8.8 TFLOP/s; use the catalog's 8.873 TFLOP/s.",
               ridge_point(Device("seeds", 8e12, 320e9)): "that is the article's formula '8 TFLOPS / 320 GB/s'; use the catalog's peak.",
               28: "the article's ~28 is rounded; give the ridge from the catalog's figures, to 1 decimal place."},
     wrong_units={"TFLOP/s over GB/s (x 1000 too small): convert both to FLOP/s and bytes/s": 1e-3},
     hint_text="ridge = peak / bandwidth, both from cl.get_device('GTX 1080').",
-    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f}, so {_RIDGE:.1f} FLOP/byte (the article's ~28 uses 8.8 TFLOP/s: 27.5).",
+    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f}, so {_RIDGE:.1f} FLOP/byte (the article's own 8 TFLOPS / 320 GB/s gives 25; its 'about 28' is near this).",
     example_wrong=28,
 )
 
