@@ -82,5 +82,5 @@ DATASHEETS = {
     "TPU v1": (92e12, 34e9),                         # Jouppi et al., ISCA 2017
     "TPU v4": (275e12, 1200e9),                      # Google Cloud TPU v4 documentation
     "Xeon E5345 (seeds)": (75e9, 10e9),              # a blog post on BDTC 2017 rounds the roofline paper's figures
-    "Xeon E5345 (measured)": (74.7e9, 11.1e9),       # Williams, Waterman, Patterson, CACM 52(4), 2009
+    "Xeon E5345 (sustained)": (74.7e9, 11.1e9),       # Williams, Waterman, Patterson, CACM 52(4), 2009
 }

@@ -388,6 +388,25 @@ class NumberQuestion(Question):
             return f"{self.significant} significant figure{'s' if self.significant != 1 else ''}"
         return "exactly" if self.rel_tol <= 1e-6 else f"within {self.rel_tol * 100:g}%"
 
+    def _correct_text(self, answer, unit: str) -> str:
+        """'27.7 FLOP/byte (to 1 decimal place)': the expected value at the stated precision
+        (not the learner's 27.68); an exact count or a bare tolerance echoes the answer."""
+        if self.decimals == 0 and float(self.expected).is_integer():
+            return f"{_number(self.expected)}{unit}"      # an exact count, as it is
+        if self.decimals is not None:
+            text = "a whole number" if self.decimals == 0 else f"to {self.precision_text}"
+            shown = f"{round(self.expected, self.decimals):,.{max(self.decimals, 0)}f}"
+        elif self.significant is not None and self.expected != 0:
+            text = f"to {self.precision_text}"
+            rounded = round(self.expected, self.significant - 1 - math.floor(math.log10(abs(self.expected))))
+            if abs(rounded) >= 1e15:
+                shown = f"{rounded:.{self.significant - 1}e}"
+            else:   # places from the rounded value: 0.99993 to 3 figures is 1.00, not 1.000
+                shown = f"{rounded:,.{max(self.significant - 1 - math.floor(math.log10(abs(rounded))), 0)}f}"
+        else:
+            return f"{_number(answer)}{unit}"
+        return f"{shown}{unit}, {text}" if unit.endswith(")") else f"{shown}{unit} ({text})"
+
     def _matches(self, answer: float, target: float) -> bool:
         """Whether ``answer`` agrees with ``target`` at the question's precision."""
         if self.decimals is not None:
@@ -405,7 +424,7 @@ class NumberQuestion(Question):
             return Feedback(INCORRECT, f"`{self.var}` should be a number, got {_type_name(answer)} {answer!r}")
         unit = f" {self.unit}" if self.unit else ""
         if self._matches(answer, self.expected):
-            return Feedback(CORRECT, f"{_number(answer)}{unit}")
+            return Feedback(CORRECT, self._correct_text(answer, unit))
         for description, factor in self.wrong_units.items():
             if self._matches(answer, self.expected * factor):
                 return Feedback(INCORRECT, f"{_number(answer)} looks like the answer in {description}: "

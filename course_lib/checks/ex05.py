@@ -13,12 +13,12 @@ _RIDGE = ridge_point(_GTX)
 q1 = NumberQuestion(
     name="q1", var="gtx1080_ridge", points=1,
     expected=_RIDGE, unit="FLOP/byte", decimals=1,
-    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses the article's rounded 8.8 TFLOP/s; use the catalog's peak.",
+    mistakes={ridge_point(Device("seeds", 8.8e12, 320e9)): "that uses a peak rounded to 8.8 TFLOP/s; use the catalog's 8.873 TFLOP/s.",
               ridge_point(Device("seeds", 8e12, 320e9)): "that is the article's formula '8 TFLOPS / 320 GB/s'; use the catalog's peak.",
               28: "the article's ~28 is rounded; give the ridge from the catalog's figures, to 1 decimal place."},
     wrong_units={"TFLOP/s over GB/s (x 1000 too small): convert both to FLOP/s and bytes/s": 1e-3},
     hint_text="ridge = peak / bandwidth, both from cl.get_device('GTX 1080').",
-    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f}, so {_RIDGE:.1f} FLOP/byte (the article's ~28 uses 8.8 TFLOP/s: 27.5).",
+    solution_text=f"8.873e12 / 320e9 = {_RIDGE:.2f}, so {_RIDGE:.1f} FLOP/byte (the article's own 8 TFLOPS / 320 GB/s gives 25; its 'about 28' is near this).",
     example_wrong=28,
 )
 
@@ -111,17 +111,19 @@ q6 = NumberQuestion(
 q7 = ChoiceQuestion(
     name="q7", var="xeon_ridge", points=2, expected="b",
     choices={"a": "The paper counts a multiply-add as one FLOP, which halves the ridge.",
-             "b": "The paper divides the peak by the sustained (measured) bandwidth, about 11 GB/s, where the "
-                  "article uses 10 GB/s, less than the machine sustains: more bytes per second, so a lower ridge "
-                  "(~6.7); the article's 7.5 is pessimistic.",
+             "b": "The paper divides the peak by the sustained bandwidth a streaming benchmark reaches on that "
+                  "machine (about 11 GB/s, back-computed from the paper's ridge), where the article uses 10 GB/s, "
+                  "less than the machine sustains: more bytes per second, so a lower ridge (~6.7); the "
+                  "article's 7.5 is pessimistic.",
              "c": "The paper uses a slower clock, so a lower peak.",
              "d": "The two figures are the same: 7.5 rounds to 6.7."},
     explanations={"a": "Both count 2 FLOPs per multiply-add (75 GFLOP/s is with that count).",
-                  "b": f"Right: {ridge_point(get_device('Xeon E5345 (measured)')):.2f} vs "
+                  "b": f"Right: {ridge_point(get_device('Xeon E5345 (sustained)')):.2f} vs "
                        f"{ridge_point(get_device('Xeon E5345 (seeds)')):.2f} in the catalog.",
                   "c": "The peaks differ by less than 1% (74.7 vs 75 GFLOP/s); the bandwidth is what differs.",
                   "d": "They differ by 10%: look at the bandwidth each uses."},
-    hint_text="Compare the two 'Xeon E5345' rows of cl.devices(): which figure differs more?",
+    hint_text="ridge = peak / bandwidth: compare the peaks and the bandwidths of the two 'Xeon E5345' rows "
+              "of cl.devices(); the one that differs by more decides.",
     solution_text="b: the roofline paper plots sustained bandwidth (what the memory really delivers). The pin "
                   "bandwidth, 2 x 10.66 GB/s, would give the optimistic ridge 3.5; the article's 10 GB/s gives "
                   "the pessimistic 7.5.",
