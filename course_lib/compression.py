@@ -74,14 +74,14 @@ def svd_linear(layer_or_in_out, rank: int, *, in_features: int | None = None, na
     instead of ``in*out``; MACs likewise. It saves only when ``rank < in*out/(in + out)``.
     ``layer_or_in_out`` is a ``Linear`` (then ``in_features`` is needed) or an
     ``(in_features, out_features)`` pair. ``rank`` is 1..min(in, out). The two layers are
-    named ``{name}_a`` and ``{name}_b`` when the layer (or ``name``) has a name.
+    named ``{name}_in`` and ``{name}_out`` (as Tucker-2's) when the layer (or ``name``) has a name.
     """
     layer, n_in, n_out = _in_out(layer_or_in_out, in_features)
     rank = check_int("rank", rank, 1, min(n_in, n_out))
     name = name if name is not None else (layer.name if layer is not None else None)
     bias = layer.bias if layer is not None else True
-    return (Linear(rank, bias=False, name=_suffix(name, "a")),
-            Linear(n_out, bias=bias, name=_suffix(name, "b")))
+    return (Linear(rank, bias=False, name=_suffix(name, "in")),
+            Linear(n_out, bias=bias, name=_suffix(name, "out")))
 
 
 def _plain_conv(conv, in_channels):

@@ -63,8 +63,8 @@ def test_svd_linear_params_by_hand():
 
 def test_svd_linear_from_a_layer_keeps_bias_and_name():
     first, second = cl.svd_linear(cl.Linear(10, bias=False, name="fc9"), 3, in_features=20)
-    assert (first.out_features, first.bias, first.name) == (3, False, "fc9_a")
-    assert (second.out_features, second.bias, second.name) == (10, False, "fc9_b")
+    assert (first.out_features, first.bias, first.name) == (3, False, "fc9_in")
+    assert (second.out_features, second.bias, second.name) == (10, False, "fc9_out")
     assert _params(cl.Network("x", (20,), (first, second))) == 3 * (20 + 10)
 
 
@@ -74,13 +74,13 @@ def test_low_rank_alexnet_by_hand():
     fc = (256 * (9216 + 4096) + 4096) + (256 * (4096 + 4096) + 4096) + (256 * (4096 + 1000) + 1000)
     assert _params(net) == conv_params + fc == 9_152_872
     names = list(cl.analyze(net)["name"])
-    assert names[-9:] == ["fc1_a", "fc1_b", "relu6", "drop2", "fc2_a", "fc2_b", "relu7", "fc3_a", "fc3_b"]
+    assert names[-9:] == ["fc1_in", "fc1_out", "relu6", "drop2", "fc2_in", "fc2_out", "relu7", "fc3_in", "fc3_out"]
 
 
 def test_low_rank_skips_layers_where_it_would_not_save():
     net = cl.low_rank_fc(cl.zoo.alexnet_original(), 1000)   # 1000*(4096+1000) > 4096*1000: fc3 stays
     kinds = cl.analyze(net)
-    assert "fc3" in set(kinds["name"]) and "fc1_a" in set(kinds["name"])
+    assert "fc3" in set(kinds["name"]) and "fc1_in" in set(kinds["name"])
 
 
 def test_tucker2_conv_params_and_macs_by_hand():

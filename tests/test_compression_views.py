@@ -145,3 +145,12 @@ def test_plots_return_figures_and_reject_bad_tables():
         cl.plots.tradeoff_plot({"W": cl.svd_error_curve(W)})
     with pytest.raises(ValueError, match="W_hat must have as many entries"):
         cl.plots.quantization_levels_plot(np.ones(3), np.ones(4))
+
+
+def test_short_structured_name_and_a_narrow_peak_is_said():
+    # "structured" is accepted as cl.prune's own word, and gives the same table as the dropdown's label
+    assert compression_view(sparsity=0.5, pruning="structured")[2].equals(
+        compression_view(sparsity=0.5, pruning="structured (channels)")[2])
+    # The TPU v1 quotes an int8 peak only: the fp32 baseline must be flagged as a what-if
+    assert "what-if" in compression_view(bits=8, device="TPU v1")[0]
+    assert "what-if" not in compression_view(bits=8, device="GTX 1080")[0]

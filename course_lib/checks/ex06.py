@@ -111,26 +111,32 @@ q5 = NumberQuestion(
     example_wrong=9 * 96 * 64 + 256,
 )
 
-# q6: read the error-against-saving plot
-PLOT_W = dict(rows=256, cols=512, decay=1.0, seed=0)
-_TABLE = tradeoff_table(synthetic_weights(**PLOT_W))
+# q6: read the error-against-saving plot, for a flatter spectrum than the lesson's (s_k = k^-0.5, not 1/k)
+PLOT_W = dict(rows=256, cols=512, decay=0.5, seed=3)
+_TABLE = tradeoff_table(synthetic_weights(**PLOT_W)).set_index("setting")
 _LETTERS = {"low rank (SVD)": "a", "pruning": "b", "quantization": "c", "binary / ternary": "d"}
 _near16 = _TABLE[(_TABLE["ratio"] > 10) & (_TABLE["ratio"] < 25)]
 _BEST16 = _near16.loc[_near16["rel_error"].idxmin(), "technique"]
+_err = _TABLE["rel_error"]
 q6 = ChoiceQuestion(
     name="q6", var="best_at_16x", points=2,
     expected=_LETTERS[_BEST16],
     choices={"a": "low rank (SVD)", "b": "pruning (without retraining)", "c": "uniform quantization",
              "d": "binary / ternary"},
-    explanations={"a": "Right: on a matrix whose spectrum decays, ranks 8-16 sit near 10-20x at an error of about 0.2-0.26.",
-                  "b": "Pruning at 90-95% zeros is near 10x, but its error is 0.6-0.8 before retraining.",
-                  "c": "At 2-3 bits (11-16x) uniform quantization rounds most weights to 0: error 0.7-1.",
-                  "d": "Ternary reaches 16x at an error of about 0.5: better than uniform 2 bits, not the best here."},
-    hint_text="Draw cl.plots.tradeoff_plot({'W': cl.tradeoff_table(cl.synthetic_weights(**PLOT_W))}) and look "
-              "between 10x and 25x on the x axis: which curve is lowest there?",
-    solution_text=f"{_LETTERS[_BEST16]}: {_BEST16}. Near 16x its error is the lowest of the four "
-                  "(on this decaying-spectrum matrix; on a random one it would be the worst).",
-    example_wrong="d",
+    explanations={"a": f"Not on this matrix: its spectrum decays slowly (s_k = k^-0.5), so ranks 16 and 8 (10.7x, "
+                       f"21.3x) leave errors of {_err['rank 16']:.2f} and {_err['rank 8']:.2f}. Low rank wins only "
+                       "when the spectrum falls fast, as in the lesson's plot.",
+                  "b": f"Pruning at 95% zeros (13.3x) has an error of {_err['95% zeros']:.2f} before retraining.",
+                  "c": f"Uniform 3 bits (10.7x) is close, at {_err['3 bits']:.2f}, but 2 bits (16x) rounds almost "
+                       f"every weight to 0: {_err['2 bits']:.2f}. Neither is the lowest point.",
+                  "d": f"Right: ternary reaches 16x at an error of {_err['ternary']:.2f}, the lowest point between "
+                       "10x and 25x on this flatter spectrum."},
+    hint_text="Look between 10x and 25x on the x axis of the plot the cell draws: which marker is lowest there? "
+              "(The plot is for PLOT_W's matrix, not the lesson's.)",
+    solution_text=f"{_LETTERS[_BEST16]}: {_BEST16}. Near 16x, ternary's error ({_err['ternary']:.2f}) is the "
+                  f"lowest; low rank, the winner on the lesson's fast-decaying matrix, is at {_err['rank 16']:.2f} "
+                  "here: which technique wins depends on the layer's spectrum.",
+    example_wrong="a",
 )
 
 # q7: find the mistake in the talk's description of three-stage pruning (Cheng Jian, elecfans.com, 22 June 2018)

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from .. import zoo
 from ..compression import compress, compression_summary, format_summary
-from ..devices import devices
+from ..devices import devices, get_device
 from ..plots.compression import compression_summary_plot
 from ._base import build_app
 
@@ -48,8 +48,8 @@ def compression_view(fc_rank="off", sparsity: float = 0.0, pruning: str = "unstr
     """
     if fc_rank not in FC_RANKS:
         raise ValueError(f"fc_rank must be one of {', '.join(map(str, FC_RANKS))}; got {fc_rank!r}")
-    if pruning not in PRUNING:
-        raise ValueError(f"pruning must be one of {', '.join(PRUNING)}; got {pruning!r}")
+    if pruning not in PRUNING + ("structured",):           # "structured": the short name, as cl.prune says it
+        raise ValueError(f"pruning must be one of {', '.join(PRUNING)} (or 'structured'); got {pruning!r}")
     sparsity = round(float(sparsity), 4)
     compressed = _compressed(fc_rank, sparsity, pruning != "unstructured", bits)
     summary = compression_summary(_alexnet(), compressed, device, batch_size)
@@ -58,6 +58,11 @@ def compression_view(fc_rank="off", sparsity: float = 0.0, pruning: str = "unstr
             f"reads its input and weights once and writes its output once): predicted time "
             f"{summary.loc['predicted time (s)', 'compressed'] * 1e3:.3f} ms instead of "
             f"{summary.loc['predicted time (s)', 'original'] * 1e3:.3f} ms.")
+    precision = get_device(device).precision
+    if precision not in ("fp32", "fp64", ""):
+        # Both times use the chip's one catalog peak, quoted for a narrower format than the fp32 original's.
+        text += (f" The {device}'s catalog peak is for {precision} and both times assume it, so the fp32 "
+                 f"original's time is a what-if: fp32 math runs slower there (on the TPU v1, not at all).")
     return text, compression_summary_plot(summary), shown
 
 
