@@ -84,7 +84,8 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
     ax.plot(x, roof / 1e12, color="black", linewidth=1.5)
     ridge = ridge_point(dev)
     ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)
-    ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.03, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
+    # low right of the ridge line, below the roof: no point is ever drawn there (points sit on the roof)
+    ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.002, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
     # high in the empty upper left, clear of the labels of decode points that sit on the slanted roof
     ax.text(lo * 1.3, dev.peak_flops / 1e12 / 4, "memory bound\n(left of the ridge)", fontsize=8, color="grey",
             va="top")
