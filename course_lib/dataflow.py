@@ -5,20 +5,22 @@ pool layer reads its input map and its weights from DRAM once and writes its out
 map once. Element-wise layers (ReLU, BatchNorm, Dropout) are applied on the fly as a
 layer writes its output, so they move nothing of their own.
 
-**Fused and tiled** (the idea of the DATE 2018 VGG16 accelerator described in Cheng Jian's
-talk, quoted in notebook 07, and of Alwani et al.'s "fused-layer CNN accelerators", MICRO 2016): consecutive layers run as
-one group, one square tile of the *last* layer's output at a time; the intermediate maps
-never leave the chip. The simple model:
+**Fused and tiled** (the scheme of Alwani, Chen, Ferdman & Milder, "Fused-layer CNN accelerators",
+MICRO 2016, with the halo recomputed; notebook 07 contrasts it with the DATE 2018 design of Cheng Jian's
+talk, which removes the halo by changing the network): consecutive layers run as one group,
+one square tile of the *last* layer's output at a time; the intermediate maps never leave
+the chip. The simple model:
 
 - a tile of ``t x t`` output pixels needs a larger region of each earlier map: going
   back through a layer with kernel ``k``, stride ``s``, padding ``p``, output rows
-  ``[a, b)`` need input rows ``[a*s - p, (b-1)*s - p + k)``, clipped to the map. The
+  ``[a, b)`` need input rows ``[a*s - p, (b-1)*s - p + k)``, clipped to the map (a tile at the image border
+  reads no halo on its outer side: that side is padding). The
   extra border is the *halo*: it grows with the fused depth, neighbouring tiles read it
   twice from DRAM and compute it twice (``halo_bytes``, ``extra_macs``);
 - on chip, a layer holds its input tile and its output tile at once (earlier tiles are
   freed): the buffer a tile needs is the largest such pair, in bytes;
 - the weights of the group stay on chip if they fit beside the tiles (read once);
-  otherwise they stream in again for every tile;
+  otherwise they stream in again for every tile (with a single tile, once either way);
 - DRAM traffic = the input tiles (halos included) + the output once + the weights;
 - the best plan is the tile size, with weights on chip or streamed, that moves the
   fewest bytes; when not even a 1x1 tile fits, the plan does not fit (traffic NaN).

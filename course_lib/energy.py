@@ -62,13 +62,18 @@ _BYTES = {"fp32": 4, "fp16": 2, "int32": 4, "int8": 1}
 
 
 def energy_table() -> pd.DataFrame:
-    """The 45 nm table: ``operation``, ``bits``, ``energy_pJ``, ``relative`` (to a 32-bit int add), ``source``.
+    """The 45 nm table: ``operation``, ``bits``, ``energy_pJ``, ``relative`` (to a 32-bit int add), ``cited``,
+    ``source``.
 
-    ``source`` says which rows Han et al. tabulate (the 32-bit ones) and which are Horowitz's alone.
+    ``source`` is the full citation and says which rows Han et al. tabulate (the 32-bit ones) and which
+    are Horowitz's alone; ``cited`` is the same as a short tag ("Horowitz 2014; Han et al. 2015" or
+    "Horowitz 2014"), short enough to show in a table.
     """
-    rows = [(name, bits, pj, pj / ENERGY_45NM_PJ["int32 add"][1], ENERGY_SOURCE if bits == 32 else _HOROWITZ_ONLY)
+    rows = [(name, bits, pj, pj / ENERGY_45NM_PJ["int32 add"][1],
+             "Horowitz 2014; Han et al. 2015" if bits == 32 else "Horowitz 2014",
+             ENERGY_SOURCE if bits == 32 else _HOROWITZ_ONLY)
             for name, (bits, pj) in ENERGY_45NM_PJ.items()]
-    return pd.DataFrame(rows, columns=["operation", "bits", "energy_pJ", "relative", "source"])
+    return pd.DataFrame(rows, columns=["operation", "bits", "energy_pJ", "relative", "cited", "source"])
 
 
 def op_energy(operation: str) -> float:
@@ -102,10 +107,11 @@ def sram_energy_per_byte() -> float:
 
 
 def dram_read_ratio(dtype: str = "fp32") -> float:
-    """How many MACs cost as much as reading one ``dtype`` operand from DRAM.
+    """How many ``dtype`` MACs cost as much as reading one ``dtype`` operand (of that width) from DRAM.
 
-    fp32: 640 / 4.6 = 139 (the "~140x"); int8: 160 / 0.3 = 533 -- narrower data saves
-    less on the DRAM side per element than on the arithmetic side.
+    fp32 (a 32-bit read): 640 / 4.6 = 139 (the "~140x"); int8 (an 8-bit read, 160 pJ): 160 / 0.3 = 533 --
+    narrower data saves less on the DRAM side per element than on the arithmetic side. (A full 32-bit
+    read, 640 pJ, costs 640 / 0.3 = 2,133 int8 MACs.)
     """
     return _BYTES[_dtype(dtype)] * dram_energy_per_byte() / mac_energy(dtype)
 

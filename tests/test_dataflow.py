@@ -216,3 +216,14 @@ def test_traffic_plot_no_fit_band_reaches_first_fitting_buffer():
     xs = band[0].get_path().vertices[:, 0]
     right = band[0].get_patch_transform().transform(band[0].get_path().vertices)[:, 0].max() if xs.max() <= 1 else xs.max()
     assert right == pytest.approx(first_fit_kib)
+
+
+def test_edge_tiles_are_clipped_at_the_image_border():
+    # VGG-16 conv1_1 ... pool2 fused in 2 MiB fp32: 7 x 7 tiles of 8 x 8 pool2 pixels. Walking tile i's rows
+    # back: pool2 [16i, 16i+16), conv2_2 [16i-1, 16i+17), conv2_1 [16i-2, 16i+18), pool1 [32i-4, 32i+36),
+    # conv1_2 [32i-5, 32i+37), conv1_1 [32i-6, 32i+38): 44 input rows inside, clipped to [0, 224) at the
+    # border, 38 rows for i = 0 and i = 6. Per axis 5 x 44 + 2 x 38 = 296 rows; 3 channels, 4 bytes.
+    plan = cl.fused_traffic(cl.zoo.vgg16(), 2 * 1024 ** 2, layers=6, bytes_per_element=4)
+    assert (plan.tiles, plan.tile) == (49, 8)
+    assert plan.input_bytes == 3 * 296 ** 2 * 4 == 1_051_392
+    assert plan.input_bytes < 49 * 44 ** 2 * 3 * 4 == 1_138_368      # what unclipped tiles would read

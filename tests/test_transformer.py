@@ -397,3 +397,28 @@ def test_one_definition_of_fits_prefill_counts_context_decode_counts_context_plu
     # a decode step writes the new token's K and V: the cache holds full + 1 tokens, one too many
     assert cl.inference_step(cl.LLAMA2_7B, h200, "decode", full, 1, "bf16")["fits"] is False
     assert cl.inference_step(cl.LLAMA2_7B, h200, "decode", full - 1, 1, "bf16")["fits"] is True
+
+
+def test_memory_bars_are_labelled_with_their_totals():
+    # Llama-2-7B in bf16: 6,738,415,616 x 2 B = 13.48 GB of weights; one 4,096-token cache is
+    # 2 x 32 layers x 32 heads x 128 x 2 B x 4096 = 2,147,483,648 B; batch 1: 15.62 GB, batch 8: 30.66 GB
+    fig = cl.plots.kv_memory_plot(cl.inference_memory(cl.LLAMA2_7B, 4096, (1, 8)), H200)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "15.6\n(KV 2.1)" in labels and "30.7\n(KV 17.2)" in labels, labels
+
+
+def test_memory_bound_label_stays_clear_of_the_decode_points():
+    # the label sits high in the upper left, far above the slanted roof where decode points lie
+    from matplotlib.transforms import Bbox
+    points = cl.inference_sweep(cl.LLAMA2_7B, H200, phases=("decode",), contexts=(4096,), batch_sizes=(1, 8, 64))
+    fig = cl.plots.transformer_roofline_plot(points)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = fig.axes[0].texts
+    label = next(t for t in texts if t.get_text().startswith("memory bound"))
+    others = [t for t in texts if t.get_text().startswith("decode")]
+    box = label.get_window_extent(renderer)
+    assert len(others) == 3
+    assert not any(Bbox.intersection(box, t.get_window_extent(renderer)) for t in others)

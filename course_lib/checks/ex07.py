@@ -4,8 +4,10 @@ Expected values are computed with ``course_lib`` (``dataflow``, ``energy``, the 
 """
 from __future__ import annotations
 
+import math
+
 from ..dataflow import batch_for_peak, input_tile_side, systolic_peak
-from ..devices import ridge_point
+from ..devices import get_device, ridge_point
 from ..energy import dram_read_ratio, mac_energy, op_energy
 from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
 
@@ -26,11 +28,15 @@ q1 = NumberQuestion(
 )
 
 _BATCH = batch_for_peak("TPU v1", 1)
+_BANDWIDTH = get_device("TPU v1").mem_bandwidth
+_BATCH_Q1_PEAK = math.ceil(_PEAK / _BANDWIDTH / 2)   # 1,350: q1's 91.75 TOPS instead of the catalog's 92
 q2 = NumberQuestion(
     name="q2", var="batch_needed", points=2,
     expected=_BATCH, unit="inputs", rel_tol=1e-9,   # exactly: a whole batch
-    mistakes={1350: "that is the lesson's rounded 'about 1,350'; the question asks for the smallest whole batch "
-                    "that reaches the ridge, exactly: compute it from the catalog's peak and bandwidth.",
+    mistakes={_BATCH_Q1_PEAK:
+              f"that uses the array's own peak from q1 ({_PEAK / 1e12:.2f} TOPS, a ridge of {_PEAK / _BANDWIDTH:,.0f} "
+              f"ops/byte); the question asks for the catalog's rounded {get_device('TPU v1').peak_flops / 1e12:g} TOPS "
+              f"(ridge {_RIDGE:,.0f}), which needs {_BATCH - _BATCH_Q1_PEAK} more inputs.",
               round(_RIDGE): "that is the ridge point in ops per byte; each int8 weight byte gives 2 ops per input "
                              "of the batch, so the batch is half of it",
               _BATCH + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge",
@@ -126,8 +132,8 @@ q7 = ChoiceQuestion(
              "d": "It only works for fully connected layers."},
     explanations={"a": "B1 really does depend on A2 and A3 through the 3x3 windows at its border: cutting the "
                        "dependency changes those outputs.",
-                  "c": "Yes: the two exact options are to recompute the halo (this course's model) or to keep it on "
-                       "chip; dropping it changes the network.",
+                  "c": "Yes: the lesson's two exact schedules are layer by layer and fusion that reads and recomputes "
+                       "the halo; dropping the halo changes the network.",
                   "b": "No: without halos it moves the least of all (input once, output once).",
                   "d": "Tiling with halos is about convolutions' spatial windows; FC layers have no tiles in space."},
     hint_text="A 3x3 conv output pixel at the border of tile B1 needs input pixels from the neighbouring tiles. "
@@ -147,8 +153,9 @@ q8 = ChoiceQuestion(
              "d": "Power (功耗) should be given in joules."},
     explanations={"a": "452 GOP/s is the figure Chen et al. reported for DianNao (ASPLOS 2014), the first "
                        "Cambricon design: plausible for a dedicated array.",
-                  "b": "Yes: 0.485 W for 452 GOP/s is about 930 GOP/s per watt, about 1 pJ per operation, in "
-                       "line with the 45 nm table; 485 megawatts is a power station.",
+                  "b": "Yes: 0.485 W for 452 GOP/s is about 930 GOP/s per watt, about 1 pJ per operation, the "
+                       "same order of magnitude as the 45 nm table's 16-bit operations (DianNao was laid out in a "
+                       "65 nm process, Chen et al., ASPLOS 2014); 485 megawatts is a power station.",
                   "c": "DianNao computes in 16-bit fixed point, so 'operations' is the right word.",
                   "d": "Power is energy per second, in watts; energy per operation would be in joules."},
     hint_text="Check the unit's letters: in SI, m is milli and M is mega, and w is not a unit at all.",

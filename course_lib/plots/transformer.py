@@ -40,7 +40,8 @@ def macs_context_plot(table, width: float = 7.0, height: float = 3.8):
 def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
     """Weights + KV cache (GB, 10^9 B) against batch size (from ``cl.inference_memory``), with the device's memory.
 
-    The memory line is the catalog's ``memory_bytes`` (GPU capacities are sold in binary units: the H200's
+    Each bar is labelled with its total and its KV-cache part (GB), so that the short bars read as well as the
+    tall ones. The memory line is the catalog's ``memory_bytes`` (GPU capacities are sold in binary units: the H200's
     "141GB" are 141 GiB = 151.4 GB), labelled both ways by ``capacity_label``.
     """
     fig, ax = new_figure(width, height)
@@ -49,6 +50,9 @@ def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
     ax.bar(labels, weights, color="#7f7f7f", label="weights")
     ax.bar(labels, kv, bottom=weights, color="#ff7f0e",
            label=f"KV cache ({table.attrs.get('context', '?')} tokens each)")
+    for label, w, k in zip(labels, weights, kv):
+        ax.annotate(f"{w + k:.1f}\n(KV {k:.1f})", (label, w + k), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7)
     if device is not None:
         dev = get_device(device)
         if dev.memory_bytes:
@@ -57,7 +61,7 @@ def kv_memory_plot(table, device=None, width: float = 7.0, height: float = 3.8):
                     va="bottom", ha="left", color="#d62728", fontsize=8)
             ax.set_ylim(0, max(float(table["total_bytes"].max()) / 1e9, dev.memory_bytes / 1e9) * 1.35)
     ax.set_xlabel("batch size (sequences served at once)")
-    ax.set_ylabel("memory (GB)")
+    ax.set_ylabel("memory (GB): total above each bar")
     ax.set_title(f"{table.attrs.get('model', '')} in {table.attrs.get('dtype', '')}: memory to serve", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(True, axis="y", alpha=0.3)
@@ -80,8 +84,11 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
     ax.plot(x, roof / 1e12, color="black", linewidth=1.5)
     ridge = ridge_point(dev)
     ax.axvline(ridge, color="grey", linestyle=":", linewidth=1)
-    ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.03, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
-    ax.text(lo * 1.3, dev.mem_bandwidth * lo * 60 / 1e12, "memory bound", fontsize=8, color="grey")
+    # low right of the ridge line, below the roof: no point is ever drawn there (points sit on the roof)
+    ax.text(ridge * 1.1, dev.peak_flops / 1e12 * 0.002, f"ridge {ridge:.0f} FLOP/B", fontsize=8, color="grey")
+    # high in the empty upper left, clear of the labels of decode points that sit on the slanted roof
+    ax.text(lo * 1.3, dev.peak_flops / 1e12 / 4, "memory bound\n(left of the ridge)", fontsize=8, color="grey",
+            va="top")
     ax.text(hi / 1.5, dev.peak_flops / 1e12 / 6, "compute bound", fontsize=8, color="grey", ha="right")
     too_big = table["fits"].eq(False) if "fits" in table else pd.Series(False, index=table.index)
     for phase, rows in table.groupby("phase", sort=False):
