@@ -109,3 +109,22 @@ def test_decomposed_layers_are_named(model, node):
     # torch.onnx writes LRN and attention as many small ops: from_onnx names the first it cannot read
     with pytest.raises(ValueError, match=r"ONNX node '.*' " + node):
         cl.from_onnx(_export(cl.zoo.MODELS[model]()))
+
+
+@pytest.mark.torch
+def test_torch_export_names_rows_after_modules_and_network_after_file(tmp_path):
+    # torch.onnx names the graph "main_graph" and each node by its module scope, "/0/Conv"
+    torch = pytest.importorskip("torch")
+    import warnings
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                                 torch.nn.Linear(4 * 6 * 6, 2))
+    path = tmp_path / "my_net.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, torch.zeros(1, 3, 8, 8), str(path), dynamo=False, opset_version=17)
+    assert onnx.load(str(path)).graph.name == "main_graph"
+    network = cl.from_onnx(path)
+    assert network.name == "my_net"
+    assert cl.analyze(network)["name"].tolist() == ["0.Conv", "1.Relu", "2.Flatten", "3.Gemm"]
+    assert cl.from_onnx(onnx.load(str(path))).name == "main_graph"   # no file, no stem to use
+    assert cl.from_onnx(path, name="mine").name == "mine"

@@ -27,6 +27,7 @@ class GraphView:
     join_kind: Callable          # node -> "add", "mul", "cat" or None
     cat_on_channels: Callable    # cat node -> True if it concatenates along channels
     where: Callable              # node -> "op 'X' at node 'y'" for error messages
+    name_of: Callable = lambda node: node.name   # join node -> the name of the block it closes
 
 
 def structure(view: GraphView, start) -> tuple:
@@ -90,7 +91,7 @@ def structure(view: GraphView, start) -> tuple:
 
 
 def _join(view, kind, join, branches):
-    name = join.name  # the join node's own name (fx and ONNX nodes have one)
+    name = view.name_of(join)
     if kind == "add":
         if len(branches) != 2:
             raise ValueError(f"{view.where(join)}: an add of {len(branches)} values")

@@ -21,13 +21,22 @@ __all__ = ["from_onnx"]
 
 
 class _Node:
-    """One operator (or the graph input), with its tensor inputs as nodes; eq by identity."""
-    __slots__ = ("name", "op", "inputs", "constants", "attrs", "users", "index")
+    """One operator (or the graph input), with its tensor inputs as nodes; eq by identity.
+
+    ``name`` is the node's name in the file (for error messages), ``row`` its row name (``_row_name``)."""
+    __slots__ = ("name", "row", "op", "inputs", "constants", "attrs", "users", "index")
 
     def __init__(self, name, op, inputs, constants, attrs, index):
         self.name, self.op, self.inputs, self.constants, self.attrs, self.index = (
             name, op, inputs, constants, attrs, index)
+        self.row = _row_name(name)
         self.users = []
+
+
+def _row_name(node_name: str) -> str:
+    """A row name from an ONNX node name: torch.onnx writes module scopes as paths
+    (``/layer1/layer1.0/conv1/Conv``), the course's rows use dots (``layer1.layer1.0.conv1.Conv``)."""
+    return node_name.lstrip("/").replace("/", ".") or node_name
 
 
 def _where(node) -> str:
@@ -45,7 +54,7 @@ def _pads(node, pads):
 
 def _layer(node):
     op, a, c = node.op, node.attrs, node.constants
-    name = node.name
+    name = node.row
     if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
         raise ValueError(f"{_where(node)}: auto_pad={a['auto_pad']!r} is not supported; export with explicit pads")
     if op == "Conv":
@@ -123,6 +132,9 @@ def from_onnx(path_or_model, input_shape=None, name: str | None = None) -> Netwo
 
     ``input_shape`` (per sample, without the batch axis) defaults to the graph input's fixed
     dimensions. Raises ValueError naming the node and op type of anything unsupported.
+    Rows are named after the nodes, with torch.onnx's scope paths written with dots
+    (``/0/Conv`` -> ``0.Conv``). The network is named ``name``, else the graph's name, else
+    (for torch.onnx's generic ``main_graph``) the file's stem.
     """
     try:
         import onnx
@@ -131,8 +143,10 @@ def from_onnx(path_or_model, input_shape=None, name: str | None = None) -> Netwo
         raise ImportError("from_onnx needs the onnx package: pip install onnx (or course_lib[onnx])") from None
     import os
 
+    stem = None
     if isinstance(path_or_model, (str, os.PathLike)):
         model = onnx.load(os.fspath(path_or_model), load_external_data=False)
+        stem = os.path.splitext(os.path.basename(os.fspath(path_or_model)))[0]
     elif isinstance(path_or_model, onnx.ModelProto):
         model = path_or_model
     else:
@@ -206,9 +220,10 @@ def from_onnx(path_or_model, input_shape=None, name: str | None = None) -> Netwo
 
     view = GraphView(order=order, users=lambda n: n.users, inputs=lambda n: n.inputs,
                      is_output=lambda n: n is end, layer_of=_layer, join_kind=join_kind,
-                     cat_on_channels=cat_on_channels, where=_where)
+                     cat_on_channels=cat_on_channels, where=_where, name_of=lambda n: n.row)
     layers = structure(view, start)
-    return Network(name or graph.name or "ONNX model", tuple(input_shape), layers)
+    graph_name = graph.name if graph.name != "main_graph" or stem is None else stem
+    return Network(name or graph_name or stem or "ONNX model", tuple(input_shape), layers)
 
 
 def _read_constant_attributes(node):
