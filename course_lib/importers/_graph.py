@@ -55,9 +55,9 @@ def structure(view: GraphView, start) -> tuple:
                 return layers, current
             if len(users) == 1 and view.join_kind(users[0]) is None:
                 (node,) = users
+                layer = view.layer_of(node)  # first: an unsupported op is named as such
                 if len(view.inputs(node)) != 1:
                     raise ValueError(f"{view.where(node)} combines several tensors in a way the importer cannot express")
-                layer = view.layer_of(node)
                 if layer != "skip":
                     layers.append(layer)
                 current = node

@@ -3,19 +3,30 @@
 The module is traced symbolically with ``torch.fx`` (its forward code is recorded, never run:
 no weights are read, no data flows, nothing is downloaded), leaf modules become course
 layers, and the graph between them becomes blocks: a fork whose paths meet again in an add is
-a ``Residual``, in a ``torch.cat`` along channels a ``Concat``, in a multiply a ``Gate``. Row
-names are the modules' own paths (``layer1.0.conv1``) inside the blocks found.
+a ``Residual``, in a ``torch.cat`` along channels a ``Concat``, in a multiply a ``Gate``.
+
+Names follow the modules: a block is named after the module whose ``forward`` holds its join
+(a ``torch.cat`` in module ``inc1`` gives block ``inc1``, rows ``inc1.branch1.conv`` ...; when one
+module holds several joins, each is ``module.<fx node name>``, e.g. ``inc1.cat_1``). A row is its
+module's path inside its block; a function call is named after the module it is called in
+(``layer1.0.relu``); a module called twice (one ``nn.ReLU`` reused) gives ``res.relu`` and
+``res.relu#2``.
 
 Unsupported modules or functions raise ValueError naming them and where they sit.
 Taught in notebook 10.
 """
 from __future__ import annotations
 
+import math
 import operator
+from collections import Counter
+from dataclasses import replace
 
+from .. import blocks as B
 from .. import layers as L
 from .. import tokens as T
 from ..analysis import Network, layer_costs
+from ..layers import Composite
 from ._graph import GraphView, structure
 
 __all__ = ["from_torch"]
@@ -96,6 +107,34 @@ def _module_layer(module, path, nn, bridge):
     return None
 
 
+def _describe(path, module) -> str:
+    kind = type(module)
+    kind = f"nn.{kind.__name__}" if kind.__module__.startswith("torch.nn") else kind.__name__
+    return f"module {path!r} ({kind})" if path else f"the model itself ({kind})"
+
+
+_TWO_D = {"Conv1d": "Conv2d", "Conv3d": "Conv2d", "ConvTranspose1d": "ConvTranspose2d",
+          "ConvTranspose3d": "ConvTranspose2d", "BatchNorm1d": "BatchNorm2d", "BatchNorm3d": "BatchNorm2d",
+          "MaxPool1d": "MaxPool2d", "MaxPool3d": "MaxPool2d", "AvgPool1d": "AvgPool2d", "AvgPool3d": "AvgPool2d",
+          "AdaptiveAvgPool1d": "AdaptiveAvgPool2d", "AdaptiveAvgPool3d": "AdaptiveAvgPool2d"}
+
+
+def _unsupported(path, module, nn) -> str:
+    """Why ``module`` (at ``path``) cannot be imported, for a ValueError."""
+    what = _describe(path, module)
+    name = type(module).__name__
+    if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
+        return (f"{what} is not supported: a recurrent layer loops over its time steps (Python control flow on "
+                f"the input's length, which torch.fx cannot trace), and course_lib has no recurrent layer")
+    if name in _TWO_D:
+        return (f"{what} is not supported: the course's layers are 2-D, for (C, H, W) feature maps "
+                f"(nn.{_TWO_D[name]} is the one it has)")
+    return (f"{what} is not supported: course_lib has no layer for it (supported: Conv2d, ConvTranspose2d, "
+            f"Linear, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, LayerNorm, LocalResponseNorm, Upsample, "
+            f"ReLU, ReLU6, SiLU, GELU, Sigmoid, Tanh, Hardswish, Hardsigmoid, Dropout, Flatten, Identity, "
+            f"MultiheadAttention, Embedding)")
+
+
 def _attention(module, path):
     if not module._qkv_same_embed_dim or _has(module, "bias_k"):
         raise ValueError(f"module {path!r} (MultiheadAttention): only self-attention with one embed_dim is supported")
@@ -104,45 +143,177 @@ def _attention(module, path):
 
 _IDENTITY_MODULES = ("Identity",)
 
+_FLATTENS = ("x.view(x.size(0), -1), x.reshape(x.shape[0], -1), x.view(-1, features), torch.flatten(x, 1), "
+             "x.flatten(1), or x.squeeze() / x.squeeze((2, 3)) of a (C, 1, 1) map")
 
-def _function_layer(node, torch, F):
-    """The course layer for a call_function / call_method node, "skip" for a no-op, or None."""
+
+def _is_node(value) -> bool:
+    return type(value).__name__ == "Node" and hasattr(value, "op")
+
+
+def _is_shape_read(node) -> bool:
+    """``x.size(...)``, ``x.shape``, ``x.dim()`` and items of them: facts about a tensor's shape, not its data."""
+    if node.op == "call_method" and node.target in ("size", "dim"):
+        return True
+    if node.op == "call_function" and node.target is getattr and node.args[1:2] in (("shape",), ("ndim",)):
+        return True
+    return (node.op == "call_function" and node.target is operator.getitem and _is_node(node.args[0])
+            and _is_shape_read(node.args[0]))
+
+
+def _is_batch(value) -> bool:
+    """``x.size(0)``, ``x.shape[0]`` or ``x.size()[0]``: the batch size, read from a tensor."""
+    if not _is_node(value):
+        return False
+    if value.op == "call_method" and value.target == "size":
+        return (value.args[1] if len(value.args) > 1 else value.kwargs.get("dim")) == 0
+    return (value.op == "call_function" and value.target is operator.getitem and _is_node(value.args[0])
+            and _is_shape_read(value.args[0]) and value.args[1] == 0)
+
+
+def _arguments(node, names, defaults):
+    """The call's arguments after its input tensor, by name, whether given by position or keyword."""
+    values = dict(defaults)
+    values.update(zip(names, node.args[1:]))
+    values.update(node.kwargs)
+    return values
+
+
+def _call_text(node) -> str:
+    def show(value):
+        if _is_node(value):
+            return "x.size(0)" if _is_batch(value) else value.name
+        if isinstance(value, (tuple, list)):
+            return "(" + ", ".join(show(v) for v in value) + ")"
+        return repr(value)
+    what = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", repr(node.target))
+    arguments = [show(a) for a in node.args[1:]] + [f"{k}={show(v)}" for k, v in node.kwargs.items()]
+    return f"{what}({', '.join(['x'] + arguments)})"
+
+
+def _spatial(dims) -> bool:
+    """True for the height and width axes of an (N, C, H, W) tensor: (2, 3), [-2, -1] ..."""
+    return (isinstance(dims, (tuple, list)) and len(dims) == 2 and all(isinstance(d, int) for d in dims)
+            and sorted(d % 4 for d in dims) == [2, 3])
+
+
+def _squeezed(in_shape):
+    if len(in_shape) != 3 or in_shape[1:] != (1, 1):
+        return f"it squeezes a {in_shape} input, which is not a (C, 1, 1) map from a global pool"
+    return None
+
+
+def _features(count):
+    def check(in_shape):
+        if math.prod(in_shape) != count:
+            return f"it asks for {count} features per sample, but its input {in_shape} holds {math.prod(in_shape)}"
+        return None
+    return check
+
+
+def _function_layer(node, torch, F, name, checks):
+    """The course layer for a call_function / call_method node, "skip" for a no-op, or None.
+
+    ``checks[name]`` receives a function of the layer's input shape that returns what is wrong, if
+    anything, for calls whose meaning depends on a shape only known after the whole model is read."""
     target, args, kwargs = node.target, node.args, node.kwargs
-    name = node.name
-    if target in (F.relu, torch.relu) or (node.op == "call_method" and target == "relu"):
+    method = target if node.op == "call_method" else None
+    if target in (F.relu, torch.relu, F.relu_, torch.relu_) or method in ("relu", "relu_"):
         return L.ReLU(name=name)
-    if target in (torch.sigmoid, F.sigmoid) or (node.op == "call_method" and target == "sigmoid"):
+    if target in (torch.sigmoid, F.sigmoid) or method in ("sigmoid", "sigmoid_"):
         return L.Sigmoid(name=name)
-    if target in (F.silu,):
+    if target in (torch.tanh, F.tanh) or method in ("tanh", "tanh_"):
+        return L.Tanh(name=name)
+    if target is F.silu:
         return L.SiLU(name=name)
-    if target in (F.gelu,):
+    if target is F.gelu:
         return L.GELU(name=name)
-    if target in (F.hardswish,):
+    if target is F.hardswish:
         return L.Hardswish(name=name)
-    if target in (F.hardsigmoid,):
+    if target is F.hardsigmoid:
         return L.Hardsigmoid(name=name)
-    if target in (F.relu6,):
+    if target is F.relu6:
         return L.ReLU6(name=name)
-    if target in (F.dropout,):
+    if target is F.dropout:
         return "skip"
     if target is F.adaptive_avg_pool2d:
         size = args[1] if len(args) > 1 else kwargs.get("output_size")
         return L.AdaptiveAvgPool2d(_pair(size), name=name)
-    if target is torch.flatten or (node.op == "call_method" and target == "flatten"):
-        start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
-        if start != 1:
-            raise ValueError(f"{_where(node)}: flatten(start_dim={start}) would merge the batch; use start_dim=1")
+    if target in (F.max_pool2d, torch.max_pool2d):
+        a = _arguments(node, ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+                       {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False})
+        if _pair(a["dilation"]) != (1, 1) or a["return_indices"]:
+            raise ValueError(f"{_where(node)}: {_call_text(node)}: dilation and return_indices are not supported")
+        stride = None if a["stride"] in (None, (), []) else _pair(a["stride"])
+        return L.MaxPool2d(_pair(a["kernel_size"]), stride, _pair(a["padding"]), bool(a["ceil_mode"]), name=name)
+    if target is F.avg_pool2d:
+        a = _arguments(node, ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+                       {"stride": None, "padding": 0, "ceil_mode": False})
+        stride = None if a["stride"] in (None, (), []) else _pair(a["stride"])
+        return L.AvgPool2d(_pair(a["kernel_size"]), stride, _pair(a["padding"]), bool(a["ceil_mode"]), name=name)
+    if target is torch.mean or method == "mean":
+        a = _arguments(node, ("dim", "keepdim"), {"dim": None, "keepdim": False})
+        if not _spatial(a["dim"]) or a.get("dtype") is not None:
+            raise ValueError(f"{_where(node)}: {_call_text(node)} is not supported; the mean from_torch reads is the "
+                             f"global average pool x.mean((2, 3)) of an (N, C, H, W) map (keepdim=True or not)")
+        if a["keepdim"]:
+            return L.AdaptiveAvgPool2d((1, 1), name=name)
+        # the same rows as nn.AdaptiveAvgPool2d(1) then nn.Flatten(), inside a block named after the call
+        return B.Block((L.AdaptiveAvgPool2d((1, 1), name="pool"), L.Flatten(name="flatten")), name=name)
+    if target is torch.flatten or method == "flatten":
+        a = _arguments(node, ("start_dim", "end_dim"), {"start_dim": 0, "end_dim": -1})
+        if a["start_dim"] != 1 or a["end_dim"] != -1:
+            raise ValueError(f"{_where(node)}: {_call_text(node)} would merge the batch or keep axes; "
+                             f"a flatten from_torch reads is one of {_FLATTENS}")
         return L.Flatten(name=name)
-    if node.op == "call_method" and target in ("contiguous", "clone", "detach"):
+    if method in ("view", "reshape") or target is torch.reshape:
+        shape = args[1:] if method else args[1:2]
+        if not shape:
+            shape = (kwargs.get("shape", kwargs.get("size")),)
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if len(shape) == 2 and _is_batch(shape[0]) and shape[1] == -1:
+            return L.Flatten(name=name)
+        if len(shape) == 2 and (shape[0] == -1 or _is_batch(shape[0])) and isinstance(shape[1], int) \
+                and shape[1] > 0:
+            checks[name] = _features(shape[1])
+            return L.Flatten(name=name)
+        raise ValueError(f"{_where(node)}: {_call_text(node)} is not supported; from_torch reads a view or reshape "
+                         f"only as a flatten to (batch, features): {_FLATTENS}")
+    if target is torch.squeeze or method == "squeeze":
+        dims = args[1:] or ((kwargs["dim"],) if "dim" in kwargs else ())
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        if not dims or _spatial(dims):
+            checks[name] = _squeezed
+            return L.Flatten(name=name)
+        raise ValueError(f"{_where(node)}: {_call_text(node)} is not supported; a squeeze from_torch reads is "
+                         f"x.squeeze() or x.squeeze((2, 3)) of a (C, 1, 1) map, read as a flatten")
+    if method in ("contiguous", "clone", "detach"):
         return "skip"
     if target is operator.getitem and isinstance(args[1], int) and args[1] == 0:
         return "skip"  # nn.MultiheadAttention's (output, weights)[0]
     return None
 
 
+def _module_path(node) -> str:
+    """The path of the module whose forward made ``node`` ("" for the model's own forward)."""
+    stack = node.meta.get("nn_module_stack")
+    if not stack:
+        return ""
+    path = list(stack.values())[-1]
+    return path[0] if isinstance(path, tuple) else str(path)
+
+
 def _where(node) -> str:
     what = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", repr(node.target))
-    return f"{node.op} {what!r} at graph node {node.name!r}"
+    stack = node.meta.get("nn_module_stack")
+    if node.op == "call_module" or not stack:
+        inside = "" if node.op == "call_module" else " (in the model's own forward)"
+    else:
+        path, kind = list(stack.values())[-1]
+        inside = f" (in the forward of module {path!r}, a {getattr(kind, '__name__', kind)})"
+    return f"{node.op} {what!r} at graph node {node.name!r}{inside}"
 
 
 def _join_kind(node, torch):
@@ -159,12 +330,12 @@ def _join_kind(node, torch):
 
 
 def _tensor_inputs(node):
-    fx_node = type(node)
     out = []
 
     def visit(arg):
-        if isinstance(arg, fx_node):
-            out.append(arg)
+        if _is_node(arg):
+            if not _is_shape_read(arg):
+                out.append(arg)
         elif isinstance(arg, (tuple, list)):
             for a in arg:
                 visit(a)
@@ -173,20 +344,34 @@ def _tensor_inputs(node):
                 visit(a)
     visit(node.args)
     visit(node.kwargs)
-    return out
+    return list(dict.fromkeys(out))
+
+
+def _short(node) -> str:
+    if isinstance(node.target, str):
+        return node.target
+    return getattr(node.target, "__name__", node.name).rstrip("_") or node.name
 
 
 def from_torch(module, input_shape, name: str | None = None) -> Network:
     """A ``Network`` equivalent to ``module`` for a per-sample ``input_shape`` (``(C, H, W)``, ``(N,)`` or
     ``(tokens, features)``).
 
-    ``module`` is traced with ``torch.fx`` (symbolically: no forward pass, no weights read).
-    Supported: the layers of ``course_lib`` as ``torch.nn`` modules (Conv2d, ConvTranspose2d,
-    Linear, pools, BatchNorm2d, LayerNorm, LocalResponseNorm, Upsample, the activations,
-    Dropout, Flatten, MultiheadAttention as self-attention, Embedding), their functional forms
-    (``F.relu``, ``torch.flatten`` ...), and forks that meet again in ``+`` (Residual),
-    ``torch.cat`` along channels (Concat) or ``*`` (Gate). Anything else raises ValueError
-    naming the module or function and where it sits.
+    ``module`` is traced with ``torch.fx`` (symbolically: no forward pass, no weights read). Supported:
+
+    - modules: ``nn.Conv2d``, ``ConvTranspose2d``, ``Linear``, ``MaxPool2d``, ``AvgPool2d``,
+      ``AdaptiveAvgPool2d``, ``BatchNorm2d``, ``LayerNorm``, ``LocalResponseNorm``, ``Upsample``, ``ReLU``,
+      ``ReLU6``, ``SiLU``, ``GELU``, ``Sigmoid``, ``Tanh``, ``Hardswish``, ``Hardsigmoid``, ``Dropout``,
+      ``Flatten``, ``Identity``, ``MultiheadAttention`` (as self-attention), ``Embedding``;
+    - functions: ``F.relu``/``torch.relu``/``x.relu()``, ``F.relu6``, ``F.silu``, ``F.gelu``,
+      ``torch.sigmoid``/``x.sigmoid()``, ``torch.tanh``, ``F.hardswish``, ``F.hardsigmoid``, ``F.dropout``,
+      ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d``, ``x.mean((2, 3))`` (a global average
+      pool, then a flatten unless ``keepdim=True``), and as a flatten ``torch.flatten(x, 1)``,
+      ``x.flatten(1)``, ``x.view(x.size(0), -1)``, ``x.reshape(x.shape[0], -1)``, ``x.view(-1, features)``,
+      ``x.squeeze()`` of a ``(C, 1, 1)`` map;
+    - forks that meet again in ``+`` (Residual), ``torch.cat`` along channels (Concat) or ``*`` (Gate).
+
+    Anything else raises ValueError naming the module or function and where it sits in the model.
     """
     try:
         import torch
@@ -202,24 +387,39 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
     if not isinstance(input_shape, (tuple, list)):
         raise TypeError(f"input_shape must be a per-sample shape such as (3, 224, 224), got {input_shape!r}")
 
+    network_name = name or type(module).__name__
+    whole = _module_layer(module, type(module).__name__.lower(), nn, bridge)
+    if whole is not None:  # the model is one layer (nn.Conv2d ...): torch.fx would trace into its forward
+        return Network(network_name, tuple(input_shape), (whole,))
+    if isinstance(module, (nn.RNNBase, nn.RNNCellBase)) or (
+            not list(module.children()) and list(module.parameters(recurse=False))):
+        raise ValueError(_unsupported("", module, nn))
+
     leaves = {}
 
     class Tracer(torch.fx.Tracer):
         def is_leaf_module(self, m, qualname):
-            layer = None if type(m).__name__ in _IDENTITY_MODULES else _module_layer(m, qualname, nn, bridge)
+            if type(m).__name__ in _IDENTITY_MODULES:
+                return True
+            layer = _module_layer(m, qualname, nn, bridge)
             if layer is not None:
                 leaves[qualname] = layer
                 return True
-            if type(m).__name__ in _IDENTITY_MODULES:
-                return True
-            if not list(m.children()) and list(m.parameters(recurse=False)):
-                raise ValueError(f"module {qualname!r} ({type(m).__name__}) is not supported: course_lib has no "
-                                 f"layer for it (supported: Conv2d, ConvTranspose2d, Linear, pools, BatchNorm2d, "
-                                 f"LayerNorm, LocalResponseNorm, Upsample, activations, MultiheadAttention ...)")
+            if isinstance(m, (nn.RNNBase, nn.RNNCellBase)) or (
+                    not list(m.children()) and list(m.parameters(recurse=False))):
+                raise ValueError(_unsupported(qualname, m, nn))
             return super().is_leaf_module(m, qualname)
+
+        def call_module(self, m, forward, args, kwargs):
+            try:
+                return super().call_module(m, forward, args, kwargs)
+            except torch.fx.proxy.TraceError as error:  # a ValueError, but one that names no module
+                raise ValueError(_untraceable(self.path_of_module(m), m, error)) from None
 
     try:
         graph = Tracer().trace(module)
+    except torch.fx.proxy.TraceError as error:
+        raise ValueError(_untraceable("", module, error)) from None
     except ValueError:
         raise
     except Exception as error:  # data-dependent Python control flow and the like
@@ -229,19 +429,50 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
     if len(placeholders) != 1:
         raise ValueError(f"{type(module).__name__}.forward takes {len(placeholders)} inputs; from_torch needs exactly one")
 
+    # names, in graph order: a call is named after its module (a second call of one module: "#2")
+    row_names, block_paths, counts = {}, {}, Counter()
+    joins = Counter(_module_path(n) for n in nodes if _join_kind(n, torch))
+    for node in nodes:
+        if node.op not in ("call_module", "call_function", "call_method") or _is_shape_read(node):
+            continue
+        if _join_kind(node, torch):
+            path = _module_path(node)
+            label = path if path and joins[path] == 1 else ".".join(filter(None, (path, node.name)))
+            block_paths[label] = path
+            row_names[node] = label
+            continue
+        base = node.target if node.op == "call_module" else ".".join(filter(None, (_module_path(node), _short(node))))
+        counts[base] += 1
+        row_names[node] = base if counts[base] == 1 else f"{base}#{counts[base]}"
+
+    checks = {}   # row name -> function of its input shape: what is wrong, or None
+    made = {}
+
     def node_layer(node):
+        if node not in made:
+            made[node] = _node_layer(node)
+        return made[node]
+
+    def _node_layer(node):
+        row = row_names.get(node)
         if node.op == "call_module":
             if node.target in leaves:
-                return leaves[node.target]
+                m = module.get_submodule(node.target)
+                for kinds, what, value, axis in (((nn.Conv2d, nn.ConvTranspose2d), "in_channels", "in_channels", 0),
+                                                 ((nn.Linear,), "in_features", "in_features", -1),
+                                                 ((nn.BatchNorm2d,), "num_features", "num_features", 0)):
+                    if isinstance(m, kinds):
+                        checks[row] = _channels(what, getattr(m, value), axis)
+                return replace(leaves[node.target], name=row)
             submodule = module.get_submodule(node.target)
             if type(submodule).__name__ in _IDENTITY_MODULES:
                 return "skip"
-            raise ValueError(f"module {node.target!r} ({type(submodule).__name__}) is not supported")
+            raise ValueError(_unsupported(node.target, submodule, nn))
         if node.op in ("call_function", "call_method"):
-            layer = _function_layer(node, torch, F)
+            layer = _function_layer(node, torch, F, row, checks)
             if layer is not None:
                 return layer
-        raise ValueError(f"{_where(node)} is not supported by from_torch")
+        raise ValueError(f"{_where(node)} is not supported by from_torch (see help(cl.from_torch) for what is)")
 
     def cat_on_channels(node):
         dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
@@ -250,34 +481,58 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
         return True
 
     view = GraphView(
-        order={n: i for i, n in enumerate(nodes)}, users=lambda n: list(n.users),
-        inputs=lambda n: list(dict.fromkeys(_tensor_inputs(n))), is_output=lambda n: n.op == "output",
+        order={n: i for i, n in enumerate(nodes)},
+        users=lambda n: [u for u in n.users if not _is_shape_read(u)],
+        inputs=_tensor_inputs, is_output=lambda n: n.op == "output",
         layer_of=node_layer, join_kind=lambda n: _join_kind(n, torch), cat_on_channels=cat_on_channels,
-        where=_where)
+        where=_where, name_of=row_names.__getitem__)
     layers = structure(view, placeholders[0])
-    network = Network(name or type(module).__name__, tuple(input_shape), tuple(layers))
-    _check_channels(network, module, leaves, nn)
+    originals = []
+    network = Network(network_name, tuple(input_shape), _relative_names(layers, "", block_paths, originals))
+    for (row, kind, _, in_shape, _), original in zip(layer_costs(network), originals):
+        problem = checks[original](in_shape) if original in checks else None
+        if problem:
+            raise ValueError(f"row {row!r} ({kind}): {problem}: is input_shape right?")
     return network
 
 
-def _check_channels(network, module, leaves, nn):
-    """The module's own in_channels / in_features must be what the course's shape inference gives."""
-    expected = {}
-    for path in leaves:
-        m = module.get_submodule(path)
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            expected[path] = ("in_channels", m.in_channels, 0)
-        elif isinstance(m, nn.Linear):
-            expected[path] = ("in_features", m.in_features, -1)
-        elif isinstance(m, nn.BatchNorm2d):
-            expected[path] = ("num_features", m.num_features, 0)
-    for row_name, kind, _, in_shape, _ in layer_costs(network):
-        # a row is named <blocks>.<module path>: the longest module path that ends the row's name
-        matches = [p for p in leaves if row_name == p or row_name.endswith("." + p)]
-        path = max(matches, key=len, default=None)
-        if path not in expected:
-            continue
-        what, value, axis = expected[path]
+def _channels(what, value, axis):
+    def check(in_shape):
         if in_shape[axis] != value:
-            raise ValueError(f"module {path!r} ({kind}) has {what}={value}, but its input here is {in_shape}: "
-                             f"is input_shape right?")
+            return f"the module has {what}={value}, but its input here is {in_shape}"
+        return None
+    return check
+
+
+def _untraceable(path, module, error) -> str:
+    import torch.nn as nn
+    if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
+        return _unsupported(path, module, nn)
+    return (f"{_describe(path, module)}: torch.fx cannot trace its forward ({error}): Python control flow "
+            f"(if, for, while) on the values or sizes of tensors cannot be recorded symbolically")
+
+
+def _relative_names(layers, scope, block_paths, originals, branch=None):
+    """The layers with each name relative to its block's module (``layer1.0.conv1`` -> ``conv1`` in block
+    ``layer1.0``), so that rows read ``layer1.0.conv1`` rather than ``layer1.0.layer1.0.conv1``; inside a
+    Concat's ``branchK``, a leading ``branchK.`` is dropped too. ``originals`` receives each row's full name,
+    in the order of ``layer_costs`` (None for a join row)."""
+    out = []
+    for layer in layers:
+        new = layer.name
+        if scope and new.startswith(scope + "."):
+            new = new[len(scope) + 1:]
+        if branch is not None and new.startswith(f"branch{branch}."):
+            new = new[len(f"branch{branch}."):]
+        if isinstance(layer, Composite):
+            path = block_paths.get(layer.name, layer.name)
+            many = isinstance(layer, B.Concat) and len(layer.branches) > 1
+            parts = [_relative_names(part, path, block_paths, originals, k if many else None)
+                     for k, (_, part) in enumerate(layer.parts, start=1)]
+            layer = layer.with_parts(tuple(parts))
+            if layer.join_suffix:
+                originals.append(None)
+        else:
+            originals.append(layer.name)
+        out.append(replace(layer, name=new))
+    return tuple(out)
