@@ -389,3 +389,35 @@ def test_untraceable_modules_are_named_with_the_reason(make, shape, message):
 def test_a_model_that_is_one_layer():
     network = cl.from_torch(nn.Conv2d(3, 8, 3), (3, 8, 8))
     assert cl.analyze(network)["params"].sum() == 3 * 8 * 9 + 8
+
+
+class _Bottleneck(nn.Module):
+    """torchvision's ResNet Bottleneck: one nn.ReLU module called three times."""
+    def __init__(self, c_in, c, stride=1):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(c_in, c, 1, bias=False), nn.BatchNorm2d(c)
+        self.conv2, self.bn2 = nn.Conv2d(c, c, 3, stride, 1, bias=False), nn.BatchNorm2d(c)
+        self.conv3, self.bn3 = nn.Conv2d(c, 4 * c, 1, bias=False), nn.BatchNorm2d(4 * c)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = nn.Sequential(nn.Conv2d(c_in, 4 * c, 1, stride, bias=False), nn.BatchNorm2d(4 * c))
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        out += self.downsample(x)
+        return self.relu(out)
+
+
+def test_a_module_called_three_times_gets_one_name_per_call():
+    from torch.utils.flop_counter import FlopCounterMode
+    module = nn.Sequential(nn.Conv2d(3, 16, 3), nn.Sequential(_Bottleneck(16, 8, 2), _Bottleneck(32, 8)))
+    table = cl.analyze(cl.from_torch(module, (3, 16, 16)))
+    assert table["name"].tolist()[:14] == [
+        "0", "1.0.conv1", "1.0.bn1", "1.0.relu", "1.0.conv2", "1.0.bn2", "1.0.relu#2", "1.0.conv3", "1.0.bn3",
+        "1.0.shortcut.downsample.0", "1.0.shortcut.downsample.1", "1.0.add", "1.0.relu#3", "1.1.conv1"]
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        module(torch.zeros(1, 3, 16, 16))
+    assert table["params"].sum() == sum(p.numel() for p in module.parameters())
+    assert table["macs"].sum() == counter.get_total_flops() // 2
