@@ -239,6 +239,11 @@ def _function_layer(node, torch, F, name, checks):
     if target is F.adaptive_avg_pool2d:
         size = args[1] if len(args) > 1 else kwargs.get("output_size")
         return L.AdaptiveAvgPool2d(_pair(size), name=name)
+    from_shape = [v for v in (*args[1:], *kwargs.values())
+                  if _is_node(v) or (isinstance(v, (tuple, list)) and any(map(_is_node, v)))]
+    if target in (F.max_pool2d, torch.max_pool2d, F.avg_pool2d) and from_shape:
+        raise ValueError(f"{_where(node)}: {_call_text(node)}: a window read from the input's shape is not supported; "
+                         f"for a global pool write F.adaptive_avg_pool2d(x, 1) or x.mean((2, 3))")
     if target in (F.max_pool2d, torch.max_pool2d):
         a = _arguments(node, ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
                        {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False, "return_indices": False})
@@ -427,7 +432,8 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
     nodes = list(graph.nodes)
     placeholders = [n for n in nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
-        raise ValueError(f"{type(module).__name__}.forward takes {len(placeholders)} inputs; from_torch needs exactly one")
+        raise ValueError(f"{type(module).__name__}.forward takes {len(placeholders)} inputs; "
+                         "from_torch needs exactly one")
 
     # names, in graph order: a call is named after its module (a second call of one module: "#2")
     row_names, block_paths, counts = {}, {}, Counter()
