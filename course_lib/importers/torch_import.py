@@ -435,22 +435,7 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
         raise ValueError(f"{type(module).__name__}.forward takes {len(placeholders)} inputs; "
                          "from_torch needs exactly one")
 
-    # names, in graph order: a call is named after its module (a second call of one module: "#2")
-    row_names, block_paths, counts = {}, {}, Counter()
-    joins = Counter(_module_path(n) for n in nodes if _join_kind(n, torch))
-    for node in nodes:
-        if node.op not in ("call_module", "call_function", "call_method") or _is_shape_read(node):
-            continue
-        if _join_kind(node, torch):
-            path = _module_path(node)
-            label = path if path and joins[path] == 1 else ".".join(filter(None, (path, node.name)))
-            block_paths[label] = path
-            row_names[node] = label
-            continue
-        base = node.target if node.op == "call_module" else ".".join(filter(None, (_module_path(node), _short(node))))
-        counts[base] += 1
-        row_names[node] = base if counts[base] == 1 else f"{base}#{counts[base]}"
-
+    row_names, block_paths = _row_names(nodes, torch)
     checks = {}   # row name -> function of its input shape: what is wrong, or None
     made = {}
 
@@ -500,6 +485,30 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
         if problem:
             raise ValueError(f"row {row!r} ({kind}): {problem}: is input_shape right?")
     return network
+
+
+def _row_names(nodes, torch):
+    """Full names of the calls and joins, in graph order, and each join's module path.
+
+    A module call is named by the module's path, a function call by the path of the module whose
+    forward calls it and the function (``layer1.0.relu``); the n-th call of one name is ``name#n``.
+    A join takes the path of its module (``inc1``), or ``path.<fx node name>`` when that module
+    holds several joins or is the model itself."""
+    names, block_paths, counts = {}, {}, Counter()
+    joins = Counter(_module_path(n) for n in nodes if _join_kind(n, torch))
+    for node in nodes:
+        if node.op not in ("call_module", "call_function", "call_method") or _is_shape_read(node):
+            continue
+        path = _module_path(node)
+        if _join_kind(node, torch):
+            label = path if path and joins[path] == 1 else ".".join(filter(None, (path, node.name)))
+            block_paths[label] = path
+            names[node] = label
+            continue
+        base = node.target if node.op == "call_module" else ".".join(filter(None, (path, _short(node))))
+        counts[base] += 1
+        names[node] = base if counts[base] == 1 else f"{base}#{counts[base]}"
+    return names, block_paths
 
 
 def _channels(what, value, axis):
