@@ -257,6 +257,8 @@ FLATTENS = {
     "x.flatten(1)": lambda x: x.flatten(1),
     "squeeze()": lambda x: x.squeeze(),
     "squeeze((2, 3))": lambda x: x.squeeze((2, 3)),
+    "squeeze(-1).squeeze(-1)": lambda x: x.squeeze(-1).squeeze(-1),
+    "squeeze(3).squeeze(2)": lambda x: torch.squeeze(x, 3).squeeze(2),
 }
 
 
@@ -281,6 +283,7 @@ def test_flatten_forms_analyze_as_nn_flatten(form):
                               r"\(4, 1, 1\) holds 4"),
     (lambda x: torch.flatten(x), r"flatten\(x\) would merge the batch"),
     (lambda x: x.squeeze(1), r"squeeze\(x, 1\) is not supported"),
+    (lambda x: x.squeeze(-1).squeeze(1), r"squeeze\(x, -1\) is not supported"),
     (lambda x: F.avg_pool2d(x, x.size()[2:]), r"avg_pool2d\(x, .*\): a window read from the input's shape is not "
                                              r"supported; for a global pool write F.adaptive_avg_pool2d\(x, 1\)"),
 ])

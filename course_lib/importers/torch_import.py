@@ -144,7 +144,7 @@ def _attention(module, path):
 _IDENTITY_MODULES = ("Identity",)
 
 _FLATTENS = ("x.view(x.size(0), -1), x.reshape(x.shape[0], -1), x.view(-1, features), torch.flatten(x, 1), "
-             "x.flatten(1), or x.squeeze() / x.squeeze((2, 3)) of a (C, 1, 1) map")
+             "x.flatten(1), or x.squeeze() / x.squeeze((2, 3)) / x.squeeze(-1).squeeze(-1) of a (C, 1, 1) map")
 
 
 def _is_node(value) -> bool:
@@ -189,6 +189,14 @@ def _call_text(node) -> str:
     what = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", repr(node.target))
     arguments = [show(a) for a in node.args[1:]] + [f"{k}={show(v)}" for k, v in node.kwargs.items()]
     return f"{what}({', '.join(['x'] + arguments)})"
+
+
+def _squeeze_dims(node):
+    """The dims of a ``squeeze`` call as a tuple (``()`` for all), or None for any other node."""
+    if node.op not in ("call_method", "call_function") or getattr(node.target, "__name__", node.target) != "squeeze":
+        return None
+    dims = node.args[1:] or ((node.kwargs["dim"],) if "dim" in node.kwargs else ())
+    return tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else tuple(dims)
 
 
 def _spatial(dims) -> bool:
@@ -286,14 +294,21 @@ def _function_layer(node, torch, F, name, checks):
         raise ValueError(f"{_where(node)}: {_call_text(node)} is not supported; from_torch reads a view or reshape "
                          f"only as a flatten to (batch, features): {_FLATTENS}")
     if target is torch.squeeze or method == "squeeze":
-        dims = args[1:] or ((kwargs["dim"],) if "dim" in kwargs else ())
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
+        dims = _squeeze_dims(node)
         if not dims or _spatial(dims):
             checks[name] = _squeezed
             return L.Flatten(name=name)
+        # x.squeeze(-1).squeeze(-1), x.squeeze(3).squeeze(2) ...: the first is free, the second flattens
+        (users,) = (list(node.users),) if len(node.users) == 1 else ([],)
+        if dims in ((2,), (3,), (-1,), (-2,)) and users and _squeeze_dims(users[0]) in ((2,), (-1,)):
+            return "skip"
+        if dims in ((2,), (-1,)) and _is_node(args[0]) and len(args[0].users) == 1 \
+                and _squeeze_dims(args[0]) in ((2,), (3,), (-1,), (-2,)):
+            checks[name] = _squeezed
+            return L.Flatten(name=name)
         raise ValueError(f"{_where(node)}: {_call_text(node)} is not supported; a squeeze from_torch reads is "
-                         f"x.squeeze() or x.squeeze((2, 3)) of a (C, 1, 1) map, read as a flatten")
+                         f"x.squeeze(), x.squeeze((2, 3)) or x.squeeze(-1).squeeze(-1) of a (C, 1, 1) map, "
+                         f"read as a flatten")
     if method in ("contiguous", "clone", "detach"):
         return "skip"
     if target is operator.getitem and isinstance(args[1], int) and args[1] == 0:
@@ -373,7 +388,7 @@ def from_torch(module, input_shape, name: str | None = None) -> Network:
       ``F.max_pool2d``, ``F.avg_pool2d``, ``F.adaptive_avg_pool2d``, ``x.mean((2, 3))`` (a global average
       pool, then a flatten unless ``keepdim=True``), and as a flatten ``torch.flatten(x, 1)``,
       ``x.flatten(1)``, ``x.view(x.size(0), -1)``, ``x.reshape(x.shape[0], -1)``, ``x.view(-1, features)``,
-      ``x.squeeze()`` of a ``(C, 1, 1)`` map;
+      ``x.squeeze()``, ``x.squeeze((2, 3))`` or ``x.squeeze(-1).squeeze(-1)`` of a ``(C, 1, 1)`` map;
     - forks that meet again in ``+`` (Residual), ``torch.cat`` along channels (Concat) or ``*`` (Gate).
 
     Anything else raises ValueError naming the module or function and where it sits in the model.
