@@ -143,8 +143,8 @@ def _nbgrader_meta(grade_id: str, *, solution=False, grade=False, locked=False, 
 
 def _test_source(name: str, points) -> str:
     unit = "point" if points == 1 else "points"
-    return (f"# nbgrader's test for {name} ({points} {unit}); nothing to write here. It fails while nbgrader\n"
-            f"# grades or validates, unless {name} is right; elsewhere it stays quiet (the check above says why).\n"
+    return (f"# For grading ({name}, {points} {unit}): leave this cell as it is. When your instructor grades,\n"
+            f"# it checks {name} again; while you work it prints nothing (the cell above gives your feedback).\n"
             f"{name}.autograder_test()")
 
 

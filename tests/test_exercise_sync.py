@@ -162,7 +162,7 @@ def test_nbgrader_cells_are_idempotent_and_follow_the_question_table():
     repointed = add_nbgrader_cells(once, {"q1": 4, "q2": 3})             # q1 now worth 4 points
     tests = [cell for cell in repointed.cells if is_autograder_test(cell)]
     assert [(_meta(c)["grade_id"], _meta(c)["points"]) for c in tests] == [("test_q1", 4), ("test_q2", 3)]
-    assert "(4 points)" in tests[0].source and len(repointed.cells) == len(once.cells)
+    assert "(q1, 4 points)" in tests[0].source and len(repointed.cells) == len(once.cells)
 
 
 @pytest.mark.parametrize("answer, passes", [(None, False), (54, False), ("55", False), (55, True)])

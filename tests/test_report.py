@@ -252,3 +252,21 @@ def test_import_stays_light():
             "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'onnx', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_notebook_10_code_runs_on_your_own_model(capsys):
+    """Section 1 says: put ``model = mine`` and run the cells again. Every code cell after it must work on a
+    network that is not GoogLeNet (here the shipped ONNX model, written by hand above), plots and widget aside."""
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "notebooks" / "10_your_model.ipynb", as_version=4)
+    sources = [c.source for c in notebook.cells if c.cell_type == "code"]
+    start = next(i for i, s in enumerate(sources) if "model_or_fallback" in s and "tiny_torch_cnn" in s) + 1
+    namespace = {"cl": cl, "device": cl.get_device("GTX 1080"), "model": small_cnn_by_hand()}
+    for source in sources[start:]:
+        if "cl.plots." in source or "cl.widgets." in source:
+            continue
+        exec(source.replace("# NBVAL_CHECK_OUTPUT", ""), namespace)
+    out = capsys.readouterr().out
+    assert "GoogLeNet" not in out.split("\n")[0] and "torchvision publishes" not in out
+    assert "the 1 concatenating block:" in out

@@ -109,7 +109,8 @@ q5 = NumberQuestion(
               int((8 * 2 ** 30 - 16 * _PARAMS) // (2 * _KEPT)):
                   "that stores the activations in 2 bytes: the question trains in fp32, 4 bytes an element."},
     hint_text="cl.largest_batches(cl.zoo.squeezenet1_1(), 'GTX 1080', 'fp32'). By hand: (8 x 2^30 - 16 bytes x "
-              "parameters) // (4 bytes x activation elements kept per image, cl.activation_elements).",
+              "parameters) // (4 bytes x activation elements kept per image: cl.activation_elements, the input and "
+              "every layer output that is a new tensor, lesson 10 section 4).",
     solution_text=f"(8 x 2^30 - 16 x {_PARAMS:,}) // (4 x {_KEPT:,}) = {_MAX_TRAIN:,} images.",
     example_wrong=cl.largest_batches(SQUEEZENET, "GTX 1080", "fp32")["inference"],
 )
@@ -160,7 +161,7 @@ q8 = ChoiceQuestion(
     name="q8", var="faster_model", points=1, expected="c",
     choices={"a": "EfficientNet-B0, about 4 x faster: it does about a quarter of GoogLeNet's MACs.",
              "b": "EfficientNet-B0, but by less than 2 x: some of its layers are memory-bound.",
-             "c": "GoogLeNet, by a few percent: EfficientNet-B0's maps move more bytes than its MACs save.",
+             "c": "GoogLeNet, by a few percent: EfficientNet-B0 moves more bytes, and bytes set its time.",
              "d": "Neither: both run at the GTX 1080's peak."},
     explanations={"a": "Time is not MACs / peak here: count the bytes each layer moves (cl.roofline_summary).",
                   "b": "Compare the two times of cl.roofline_summary: which is smaller?",
