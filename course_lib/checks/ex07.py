@@ -112,7 +112,7 @@ q6 = ChoiceQuestion(
     explanations={"a": "Not there: the tiles are still small just after the drop (see the `tile` column of the curve); "
                        "the halo shrinks slowly as the buffer grows further.",
                   "b": "Yes: just left of the drop the open markers mean weights streamed per tile; to the right the "
-                       "filled markers mean weights kept on chip, and the drop sits at the weights' size.",
+                       "filled markers mean weights kept on chip, and the drop comes just past the weights' size (the tiles need room too).",
                   "c": "The full maps are many MB, far beyond the buffer at the drop; only tiles live on chip.",
                   "d": "The model never changes DRAM; it counts bytes, and bandwidth does not enter the curve."},
     hint_text="Look at the markers on either side of the drop (open: weights streamed, filled: kept on chip) "

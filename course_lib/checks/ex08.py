@@ -128,9 +128,9 @@ q7 = ChoiceQuestion(
     name="q7", var="mistake", points=2, expected="c",
     choices={"a": "2 FLOPs per parameter is wrong: a multiply-accumulate is 1 FLOP.",
              "b": f"The peak is wrong: the H200's bf16 figure is {2 * _DEVICE.peak_flops / 1e12:,.0f} TFLOP/s.",
-             "c": f"Decode at batch 1 is memory bound: each token reads {_READ / _GB:.1f} GB of bf16 weights, "
-                  f"about {_READ / _DEVICE.mem_bandwidth * 1e3:.2f} ms at "
-                  f"{_DEVICE.mem_bandwidth / 1e12:.1f} TB/s, so ~{_DEVICE.mem_bandwidth / _READ:,.0f} tokens/s.",
+             "c": f"Decode at batch 1 is memory bound: each token reads at least the {_READ / _GB:.1f} GB of bf16 "
+                  f"weights (the KV cache adds more), at least {_READ / _DEVICE.mem_bandwidth * 1e3:.2f} ms at "
+                  f"{_DEVICE.mem_bandwidth / 1e12:.1f} TB/s, so at most ~{_DEVICE.mem_bandwidth / _READ:,.0f} tokens/s.",
              "d": "Nothing: the passage is right."},
     explanations={"a": "A MAC is a multiply and an add: 2 FLOPs. That part of the passage is fine.",
                   "b": "That figure is 'with sparsity'; the dense bf16 peak is the one the passage uses.",
