@@ -49,7 +49,7 @@ q2 = FunctionQuestion(
 _fc2 = linear_macs(4096, 4096)
 q3 = NumberQuestion(
     name="q3", var="fc2_flops", points=2, unit="FLOPs", rel_tol=0, expected=flops_from_macs(_fc2),   # exactly
-    wrong_units={"MACs (the question asks for FLOPs = 2 x MACs)": 0.5,
+    wrong_units={"MACs, not FLOPs (a FLOP count is 2 x MACs)": 0.5,
                  "GFLOPs (give the exact count of FLOPs)": 1e-9, "MFLOPs (give the exact count of FLOPs)": 1e-6},
     mistakes={2 * (_fc2 + 4096): "that includes the bias (2 x fc2's 16,781,312 parameters); the question leaves the "
                                  "bias out: 2 x 4096 x 4096.",
@@ -64,7 +64,7 @@ _conv_share = float(_counts.loc[_counts["kind"] == "Conv2d", "count"].sum() / _c
 # to 1 decimal place, as asked: the lesson prints 91.9%; its recap's "about 92%" gets a message
 q4 = NumberQuestion(
     name="q4", var="conv_share_percent", points=2, unit="%", decimals=1, expected=100 * _conv_share,
-    wrong_units={"a fraction (the question asks for a percentage)": 0.01},
+    wrong_units={"a fraction, not a percentage": 0.01},
     mistakes={100 * (1 - _conv_share): "that is the share of the fully connected layers",
               round(100 * _conv_share): "that is the recap's 'about 92%', rounded to a whole percent; the question "
                                         "asks for 1 decimal place"},
