@@ -54,7 +54,7 @@ def published_figures() -> pd.DataFrame:
          f"MFU {mfu_from_device_hours(6 * transformer_param_count(LLAMA2_70B) * 2e12, 1_720_320, 312e12):.1%}"
          " (6ND at 312 TFLOP/s bf16)"),
         ("Llama 2 pretraining emissions: 539 tCO2eq", "Touvron et al. 2023, Table 2", "539.00 t",
-         f"{llama_kwh:,.0f} kWh at the table's power caps: 539 t means {539e3 / llama_kwh:.4f} kg CO2/kWh"),
+         f"{llama_kwh:,.0f} kWh at the table's power per GPU: 539 t means {539e3 / llama_kwh:.4f} kg CO2/kWh"),
         ("PaLM 540B MFU", "Chowdhery et al. 2022, Table 3", "46.2%", f"{palm:.1%}"),
         ("Chinchilla: 70 B parameters, 1.4 T tokens", "Hoffmann et al. 2022", "~20 tokens/parameter",
          f"{tokens_per_parameter(1.4e12, 70e9):.0f}"),
