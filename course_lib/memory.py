@@ -131,17 +131,34 @@ def activation_elements(network: Network) -> int:
     return _counts(_network(network))[1]
 
 
+_JOIN_KINDS = {"Add", "Concat", "Mul"}     # the rows that join a block's branches to its input
+
+
+def _joining_block(name: str, joining: set) -> str:
+    """The innermost block around ``name`` whose input a later join needs ('' if none)."""
+    prefix = name
+    while "." in prefix:
+        prefix = prefix.rsplit(".", 1)[0]
+        if prefix in joining:
+            return prefix
+    return ""
+
+
 @lru_cache(maxsize=32)
 def _live_peak(network: Network) -> int:
     rows = layer_costs(network)
+    # Only a block that joins (residual add, concat, gate multiply) keeps its input alive for later; a plain
+    # Block (conv-bn-relu) is just a name for a chain, and its input dies once its first layer has read it.
+    joining = {block for name, kind, block, _, _ in rows if kind in _JOIN_KINDS and block and name.startswith(block + ".")}
     block_input, peak = {}, math.prod(network.input_shape)
     for name, kind, block, in_shape, cost in rows:
         held = 0
-        if block:
-            if block not in block_input:
-                block_input[block] = math.prod(in_shape)      # the first layer of a block reads the block input
+        owner = _joining_block(name, joining)
+        if owner:
+            if owner not in block_input:
+                block_input[owner] = math.prod(in_shape)      # the first layer of a block reads the block input
             else:
-                held = block_input[block]                     # later layers: the residual still holds it
+                held = block_input[owner]                     # later layers: the join still needs it
         new = 0 if kind in _NO_NEW_TENSOR else math.prod(cost.out_shape)
         peak = max(peak, math.prod(in_shape) + new + held)
     return peak
@@ -151,8 +168,8 @@ def inference_activation_elements(network: Network) -> int:
     """Peak activation elements alive at once per sample in inference (no backward pass to keep them for).
 
     Layer by layer: its input + its output (0 for an in-place or view layer) + the input of the
-    residual block it sits in (held for the shortcut), from the block's second layer on; the
-    maximum over layers. AlexNet (2012): lrn1 reads conv1's 290,400 and writes 290,400: 580,800.
+    innermost joining block it sits in (a residual, concat or gate block: held for the join), from
+    the block's second layer on; the maximum over layers. A plain ``Block`` holds nothing. AlexNet (2012): lrn1 reads conv1's 290,400 and writes 290,400: 580,800.
     A lower bound: a framework's buffers, and a shortcut's own output, come on top.
     """
     return _live_peak(_network(network))

@@ -251,3 +251,15 @@ def test_memory_vs_batch_rows():
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+def test_a_plain_block_does_not_hold_its_input():
+    """A conv-bn-relu Block joins nothing, so its input dies once conv has read it (a residual's would not)."""
+    chain = cl.Block((cl.Conv2d(4, 3, padding=1, name="conv"), cl.BatchNorm2d(name="bn"), cl.ReLU(name="relu")), name="b")
+    net = cl.Network("plain block", (3, 8, 8), (chain,))
+    # conv: 3x8x8 in (192) + 4x8x8 out (256) = 448; bn: 256 in + 256 out = 512; relu in place: 256
+    assert cl.inference_activation_elements(net) == 512
+    residual = cl.Residual((cl.Conv2d(3, 3, padding=1, name="conv"), cl.BatchNorm2d(name="bn")), name="r")
+    net = cl.Network("residual", (3, 8, 8), (residual,))
+    # bn: 192 in + 192 out, and the block's 192-element input held for the add: 576
+    assert cl.inference_activation_elements(net) == 576
