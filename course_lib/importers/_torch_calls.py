@@ -108,16 +108,10 @@ def _function_layer(node, torch, F, name, checks):
         return L.Sigmoid(name=name)
     if target in (torch.tanh, F.tanh) or method in ("tanh", "tanh_"):
         return L.Tanh(name=name)
-    if target is F.silu:
-        return L.SiLU(name=name)
-    if target is F.gelu:
-        return L.GELU(name=name)
-    if target is F.hardswish:
-        return L.Hardswish(name=name)
-    if target is F.hardsigmoid:
-        return L.Hardsigmoid(name=name)
-    if target is F.relu6:
-        return L.ReLU6(name=name)
+    one_to_one = {F.silu: L.SiLU, F.gelu: L.GELU, F.hardswish: L.Hardswish, F.hardsigmoid: L.Hardsigmoid,
+                  F.relu6: L.ReLU6}           # functions that are exactly one course layer
+    if method is None and target in one_to_one:
+        return one_to_one[target](name=name)
     if target is F.dropout:
         return "skip"
     if target is F.adaptive_avg_pool2d:
