@@ -204,7 +204,7 @@ def roofline_summary(network: Network, device, batch_size: int = 1, bytes_per_el
     ``layers``; ``compute_layers`` (conv and linear: MACs > 0) and how many of them are
     ``memory_bound_compute_layers``; ``memory_bound_layers`` of any kind; ``time_s`` (the sum of every
     layer's max(compute, memory) time: a lower bound at datasheet figures), ``time_per_sample_s``,
-    ``compute_time_s`` (the MACs alone at the peak), ``memory_bound_time_s`` (the memory-bound layers'
+    ``compute_time_s`` (the MACs alone at the peak), ``memory_bound_layers_time_s`` (the memory-bound layers'
     share of ``time_s``) and ``peak_share`` = compute_time_s / time_s: the most of the datasheet peak a
     forward pass could average under this model.
     """
@@ -219,7 +219,7 @@ def roofline_summary(network: Network, device, batch_size: int = 1, bytes_per_el
         "memory_bound_compute_layers": int((memory & compute_layers).sum()),
         "memory_bound_layers": int(memory.sum()),
         "time_s": time_s, "time_per_sample_s": time_s / batch_size, "compute_time_s": compute_time,
-        "memory_bound_time_s": float(table.loc[memory, "time_s"].sum()),
+        "memory_bound_layers_time_s": float(table.loc[memory, "time_s"].sum()),
         "peak_share": compute_time / time_s if time_s else 0.0,
     }
 
@@ -238,8 +238,8 @@ def compression_whatif(network: Network, device, batch_size: int = 1) -> pd.Data
     """Smaller numbers, fewer weights: size and roofline time of each ``WHATIF_VARIANTS`` row (notebook 06).
 
     Columns: ``weight_bytes``, ``bytes_moved`` (weights + activations, per batch), ``nonzero_macs``,
-    ``time_s`` (every layer), ``memory_bound_time_s`` (the layers memory-bound in fp32: the ones fewer
-    bytes speed up), ``memory_bound_layers`` (in this variant) and ``speedup`` (fp32 time / time).
+    ``time_s`` (every layer), ``fp32_memory_bound_layers_time_s`` (the time of the layers that are
+    memory-bound in fp32: the ones fewer bytes speed up), ``memory_bound_layers`` (in this variant) and ``speedup`` (fp32 time / time).
     ``cl.quantize`` stores conv and linear weights in fewer bits (BatchNorm keeps the activations'
     width); unstructured pruning keeps the dense shapes and MACs on the roofline and stores each kept
     weight with a 16-bit index (``cl.prune``). Accuracy is not modelled: lesson 06 measures that.
@@ -256,7 +256,7 @@ def compression_whatif(network: Network, device, batch_size: int = 1) -> pd.Data
         rows.append({"variant": label, "weight_bytes": float(table["param_bytes"].sum()),
                      "bytes_moved": float(_moved(table).sum()), "nonzero_macs": nonzero_macs(variant),
                      "time_s": float(table["time_s"].sum()),
-                     "memory_bound_time_s": float(table.loc[table["name"].isin(slow), "time_s"].sum()),
+                     "fp32_memory_bound_layers_time_s": float(table.loc[table["name"].isin(slow), "time_s"].sum()),
                      "memory_bound_layers": int((table["bound"] == "memory").sum())})
     result = pd.DataFrame(rows).set_index("variant")
     result["speedup"] = result["time_s"].iloc[0] / result["time_s"]

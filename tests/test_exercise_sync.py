@@ -4,6 +4,7 @@ The generator itself is tested on small notebooks made here, with a one-question
 package made here too; the course's own notebooks are collected from solutions/ (the tests
 skip while there are none). tests/test_nbgrader.py runs the result through nbgrader itself.
 """
+import importlib
 import shutil
 import sys
 from pathlib import Path
@@ -311,3 +312,24 @@ def test_blank_exercise_runs_and_says_not_attempted(blank_batch, solution):
     assert result.problem == "", (result.problem, result.detail)
     assert result.status and set(result.status.values()) == {"not attempted"}, result.status
     assert result.score == 0
+
+
+def _flat(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS or NONE_YET, ids=_name)
+def test_choice_texts_are_the_ones_the_notebook_shows(solution):
+    """A choice question's options are written twice, in the notebook and in its checks module; a
+    learner reads the first, the grader's feedback quotes the second, so they must not drift."""
+    from course_lib.checks._core import ChoiceQuestion
+    checks = importlib.import_module(f"course_lib.checks.ex{solution.name[:2]}")
+    cells = nbformat.read(solution, as_version=4).cells
+    markdown = _flat(" ".join(cell.source for cell in cells if cell.cell_type == "markdown"))
+    # Options with numbers the checks compute are printed by a cell instead (never typed twice).
+    printed = {name for name in (q.name for q in checks.QUESTIONS)
+               if any(cell.cell_type == "code" and f"{name}.choices.items()" in cell.source for cell in cells)}
+    missing = [(question.name, letter) for question in checks.QUESTIONS
+               if isinstance(question, ChoiceQuestion) and question.name not in printed
+               for letter, text in question.choices.items() if _flat(text) not in markdown]
+    assert not missing, f"{solution.name}: options not shown as the checks word them: {missing}"

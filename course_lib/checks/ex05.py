@@ -110,18 +110,18 @@ q6 = NumberQuestion(
 
 q7 = ChoiceQuestion(
     name="q7", var="xeon_ridge", points=2, expected="b",
-    choices={"a": "The paper counts a multiply-add as one FLOP, which halves the ridge.",
-             "b": "The paper divides the peak by the sustained bandwidth a streaming benchmark reaches on that "
-                  "machine (about 11 GB/s, back-computed from the paper's ridge), where the article uses 10 GB/s, "
-                  "less than the machine sustains: more bytes per second, so a lower ridge (~6.7); the "
-                  "article's 7.5 is pessimistic.",
-             "c": "The paper uses a slower clock, so a lower peak.",
-             "d": "The two figures are the same: 7.5 rounds to 6.7."},
+    choices={"a": "The paper counts a multiply-add as one FLOP, so its peak, and with it its ridge, is lower.",
+             "b": "The paper divides the peak by the bandwidth the machine sustains (about 11 GB/s), more than "
+                  "the article's 10 GB/s, so its ridge is lower.",
+             "c": "The paper takes the peak at a lower clock than the article does, so its ridge is lower.",
+             "d": "The paper divides by the bus (pin) bandwidth of both sockets, 2 x 10.66 GB/s, so its ridge "
+                  "is lower."},
     explanations={"a": "Both count 2 FLOPs per multiply-add (75 GFLOP/s is with that count).",
                   "b": f"Right: {ridge_point(get_device('Xeon E5345 (sustained)')):.2f} vs "
-                       f"{ridge_point(get_device('Xeon E5345 (seeds)')):.2f} in the catalog.",
+                       f"{ridge_point(get_device('Xeon E5345 (seeds)')):.2f} in the catalog; the article's 10 GB/s "
+                       f"is less than the machine sustains, so its 7.5 is pessimistic.",
                   "c": "The peaks differ by less than 1% (74.7 vs 75 GFLOP/s); the bandwidth is what differs.",
-                  "d": "They differ by 10%: look at the bandwidth each uses."},
+                  "d": "The pin bandwidth gives the optimistic ridge 3.5, not 6.7; no program reaches it."},
     hint_text="ridge = peak / bandwidth: compare the peaks and the bandwidths of the two 'Xeon E5345' rows "
               "of cl.devices(); the one that differs by more decides.",
     solution_text="b: the roofline paper plots sustained bandwidth (what the memory really delivers). The pin "

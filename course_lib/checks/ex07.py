@@ -124,16 +124,15 @@ q6 = ChoiceQuestion(
 q7 = ChoiceQuestion(
     name="q7", var="date_claim", points=2,
     expected="c",
-    choices={"a": "Nothing: removing the dependencies is free and the output is exactly the same.",
-             "b": "It needs more DRAM traffic than layer-by-layer processing.",
-             "c": "Near tile borders the network now computes a different function (each tile is padded as if it "
-                  "were a whole image), so accuracy must be checked or the network retrained; the exact "
-                  "alternative reads and recomputes a halo instead.",
-             "d": "It only works for fully connected layers."},
+    choices={"a": "Nothing: each tile still computes exactly the output it computed before, at no extra cost.",
+             "b": "More DRAM traffic: it must move more bytes than processing layer by layer.",
+             "c": "A different function near tile borders (each tile is padded as if it were a whole image), "
+                  "so accuracy must be checked or the network retrained.",
+             "d": "It then works only for fully connected layers, whose outputs have no borders."},
     explanations={"a": "B1 really does depend on A2 and A3 through the 3x3 windows at its border: cutting the "
                        "dependency changes those outputs.",
                   "c": "Yes: the lesson's two exact schedules are layer by layer and fusion that reads and recomputes "
-                       "the halo; dropping the halo changes the network.",
+                       "the halo; dropping the halo changes the network, which is the price of moving the least.",
                   "b": "No: without halos it moves the least of all (input once, output once).",
                   "d": "Tiling with halos is about convolutions' spatial windows; FC layers have no tiles in space."},
     hint_text="A 3x3 conv output pixel at the border of tile B1 needs input pixels from the neighbouring tiles. "

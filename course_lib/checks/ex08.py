@@ -106,9 +106,9 @@ q5 = NumberQuestion(
 
 q6 = ChoiceQuestion(
     name="q6", var="plot_answer", points=1, expected="b",
-    choices={"a": "Raising the batch to 512 moves decode at 4096 tokens past the ridge.",
-             "b": "Decode at 4096 tokens stays left of the ridge even at batch 512.",
-             "c": "Prefill of a 4096-token prompt is memory bound.",
+    choices={"a": "Raising the batch to 512 moves decode at 4,096 tokens past the ridge.",
+             "b": "Decode at 4,096 tokens stays left of the ridge even at batch 512.",
+             "c": "Prefill of a 4,096-token prompt is memory bound.",
              "d": "Decode at batch 1 attains about the same TFLOP/s as prefill."},
     explanations={"a": "Look again: the b=512 point is still left of the dotted ridge line. Each sequence brings "
                        "its own KV cache, so the bytes grow with the batch as well as the FLOPs.",

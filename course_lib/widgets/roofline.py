@@ -43,9 +43,14 @@ def _mixed_note(device, dtype, bytes_per_element):
     native = _PRECISION_BYTES.get(device.precision)
     if native is None or native == bytes_per_element:
         return ""
-    return (f"\n\n**Mixed assumption:** the peak of {device.name} is quoted for {device.precision} "
-            f"({native} B per element) but the bytes are counted as {dtype} ({bytes_per_element:g} B), "
-            f"as the 2019 article quoted in lesson 04 does with its \"120 TFLOP/s\" and 4-byte elements.")
+    note = (f"\n\n**Mixed assumption:** the peak of {device.name} is quoted for {device.precision} "
+            f"({native} B per element) but the bytes are counted as {dtype} ({bytes_per_element:g} B). ")
+    if bytes_per_element > native:
+        # Lesson 04's case: a narrow-precision peak with wide data overstates what the chip does.
+        return note + ("The chip reaches this peak only with the narrower numbers, so the roof is too high "
+                       "for this data, as in lesson 04's \"120 TFLOP/s\" with 4-byte elements.")
+    return note + (f"The roof stays at the {device.precision} peak: this row says nothing about how fast "
+                   f"the chip computes in {dtype}. Pick a row quoted for {dtype}, if the catalog has one.")
 
 
 # The tables depend only on (device, bytes per element, batch): a learner going back to a
