@@ -40,7 +40,12 @@ q2 = NumberQuestion(
               round(_RIDGE): "that is the ridge point in ops per byte; each int8 weight byte gives 2 ops per input "
                              "of the batch, so the batch is half of it",
               _BATCH + 1: "one too many: take the smallest whole batch whose intensity reaches the ridge",
-              _BATCH - 1: "one too few: at that batch the intensity is still below the ridge; round up, not down"},
+              _BATCH - 1: "one too few: at that batch the intensity is still below the ridge; round up, not down",
+              round(_PEAK / _BANDWIDTH / 2): "that is the lesson's bandwidth shortfall at batch 1 with the array's own "
+                                             "peak (1,349x); the question asks for the smallest whole batch at the "
+                                             "catalog's rounded peak, and a batch must reach the ridge: round up",
+              2048: "that is the first batch the lesson's table shows compute bound, but the table only lists powers "
+                    "of two: the smallest batch lies between 1,024 and 2,048"},
     hint_text="FC intensity on a weight-stationary array = 2 x batch / bytes_per_weight ops per weight byte. "
               "Set it equal to the ridge point of the catalog's 'TPU v1' (`cl.ridge_point`) and round up.",
     solution_text="ridge = 92e12 / 34e9 = 2,706 ops/byte; 2 x batch / 1 >= 2,706 gives batch >= 1,353 "
@@ -146,15 +151,15 @@ q8 = ChoiceQuestion(
     name="q8", var="cambricon_mistake", points=1,
     expected="b",
     choices={"a": "452 GOP/s is impossible for a chip of that time.",
-             "b": "'485Mw' should be 485 mW (milliwatts); read as written it would be megawatts, "
-                  "a billion times more.",
+             "b": "'485Mw' should be 485 mW (milliwatts).",
              "c": "GOP/s should be GFLOP/s: the chip computes in floating point.",
              "d": "Power (功耗) should be given in joules."},
     explanations={"a": "452 GOP/s is the figure Chen et al. reported for DianNao (ASPLOS 2014), the first "
                        "Cambricon design: plausible for a dedicated array.",
                   "b": "Yes: 0.485 W for 452 GOP/s is about 930 GOP/s per watt, about 1 pJ per operation, the "
-                       "same order of magnitude as the 45 nm table's 16-bit operations (DianNao was laid out in a "
-                       "65 nm process, Chen et al., ASPLOS 2014); 485 megawatts is a power station.",
+                       "same order of magnitude as the 45 nm table's 16-bit operations (DianNao, the first chip of "
+                       "the Cambricon team, was laid out in a 65 nm process, Chen et al., ASPLOS 2014); read as "
+                       "written, 485 megawatts would be a power station, a billion times more.",
                   "c": "DianNao computes in 16-bit fixed point, so 'operations' is the right word.",
                   "d": "Power is energy per second, in watts; energy per operation would be in joules."},
     hint_text="Check the unit's letters: in SI, m is milli and M is mega, and w is not a unit at all.",
