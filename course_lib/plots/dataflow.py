@@ -27,7 +27,7 @@ def energy_bar_plot(table, width: float = 7.0, height: float = 3.6):
     for yi, value in zip(y, table["energy_pJ"]):
         ax.text(value * 1.15, yi, f"{value:g} pJ", va="center", fontsize=8)
     ax.set_xlabel("energy per operation (pJ, log scale)")
-    ax.set_title("45 nm energy per operation (Horowitz, ISSCC 2014)", fontsize=10)
+    ax.set_title("45 nm energy per operation (Horowitz, ISSCC 2014; Han et al., NIPS 2015)", fontsize=10)
     ax.grid(axis="x", which="major", alpha=0.3)
     return fig
 
