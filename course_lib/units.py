@@ -158,12 +158,15 @@ GLOSSARY = (
 
 def glossary(search: str = "") -> pd.DataFrame:
     """The glossary as a table (English, 中文, meaning, notebook), filtered by ``search``
-    (case-insensitive, matched in every column; ``''`` keeps every row). Notebook 00."""
+    (case-insensitive, matched in every column, a plural 's' ignored so that "MACs" finds the MAC;
+    ``''`` keeps every row). Notebook 00."""
     if not isinstance(search, str):
         raise TypeError(f"search must be a string, got {search!r}")
     table = pd.DataFrame(GLOSSARY, columns=["English", "中文", "meaning", "notebook"])
     if search.strip():
         needle = search.strip().lower()
+        if len(needle) > 3 and needle.endswith("s"):
+            needle = needle[:-1]
         keep = table.apply(lambda row: any(needle in str(cell).lower() for cell in row), axis=1)
         table = table[keep].reset_index(drop=True)
     return table

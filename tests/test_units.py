@@ -121,7 +121,8 @@ def test_glossary_has_the_terms(english, chinese):
     assert rows["中文"].str.contains(chinese, regex=False).any(), (english, chinese)
 
 
-@pytest.mark.parametrize("search, expected", [("步长", ["stride"]), ("STRIDE", ["stride"]), ("zzz", [])])
+@pytest.mark.parametrize("search, expected", [("步长", ["stride"]), ("STRIDE", ["stride"]), ("zzz", []),
+                                              ("strides", ["stride"]), ("MACs", ["multiply-accumulate (MAC)"])])
 def test_glossary_search(search, expected):
     assert list(cl.glossary(search)["English"]) == expected
 

@@ -141,7 +141,8 @@ q7 = ChoiceQuestion(
              f"{conv_output_size(_I, _K, _S, _P)}; the last window ends at column {_LAST_SEEN}.",
         "d": f"no window reaches column {_I - 1}: the last one ends at {_LAST_SEEN}.",
     },
-    hint_text=f"Set I = {_I}, K = {_K}, S = {_S}, P = {_P} and move 'output col' to its last value.",
+    hint_text=f"The explorer above starts at I = {_I}, K = {_K}, S = {_S}, P = {_P}, on the last output column: "
+              f"look at where the solid window ends, and at the colour of input column {_I - 1}.",
     solution_text=f"'c': the output is {conv_output_size(_I, _K, _S, _P)} wide, the last window covers columns "
                   f"{_LAST_SEEN - _K + 1}..{_LAST_SEEN}, and column {_I - 1} is never seen.",
     example_wrong="b",

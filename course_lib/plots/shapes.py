@@ -100,11 +100,14 @@ def conv_window_plot(in_size, kernel_size, stride=1, padding=0, out_row=0, out_c
     # no axis labels here: the title names the pixel by row and column (fewer texts, faster redraws)
     # ticks where the learner looks: the window's first and last row/column (the text's numbers),
     # the input's edges and the chosen output pixel; few tick labels also keep a redraw fast
+    # (a small drawing gets a tick on every row and column: there, counting cells is the slow part)
     edges = (0, in_size - 1)
-    ax_in.set_xticks(_key_ticks(c0, (c1, *edges), side))
-    ax_in.set_yticks(_key_ticks(r0, (r1, *edges), side))
-    ax_out.set_xticks(_key_ticks(out_col, (0, out_size - 1), out_size))
-    ax_out.set_yticks(_key_ticks(out_row, (0, out_size - 1), out_size))
+    every = range(-padding, in_size + padding) if side <= _EVERY_TICK else None
+    ax_in.set_xticks(every or _key_ticks(c0, (c1, *edges), side))
+    ax_in.set_yticks(every or _key_ticks(r0, (r1, *edges), side))
+    every_out = range(out_size) if out_size <= _EVERY_TICK else None
+    ax_out.set_xticks(every_out or _key_ticks(out_col, (0, out_size - 1), out_size))
+    ax_out.set_yticks(every_out or _key_ticks(out_row, (0, out_size - 1), out_size))
     for ax in (ax_in, ax_out):
         ax.tick_params(labelsize=7)
 
@@ -114,6 +117,9 @@ def conv_window_plot(in_size, kernel_size, stride=1, padding=0, out_row=0, out_c
     legend = [Patch(fc=_COLOURS[kind], ec="0.5", label=label) for kind, label in labels.items() if (grid == kind).any()]
     fig.legend(handles=legend, loc="lower center", ncols=3, fontsize=8, frameon=False)
     return fig
+
+
+_EVERY_TICK = 16   # up to this many cells an axis labels every one of them
 
 
 def _grid_lines(ax, low, high, n):

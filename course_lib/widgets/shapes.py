@@ -95,11 +95,22 @@ def conv_explorer(in_size=8, kernel_size=3, stride=2, padding=1, out_row=0, out_
     return build_app(conv_explorer_view, controls, columns=2, title="Convolution explorer")
 
 
+def _amount(value):
+    """Six significant digits (at least two decimals), with thousands separators and never an exponent for
+    an amount of 1 or more: 1,073,741.82, not 1.07374e+06."""
+    if value == int(value):
+        return f"{value:,.0f}"
+    if abs(value) < 1:
+        return f"{value:.6g}"
+    decimals = max(2, 6 - len(str(int(abs(value)))))
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
 def unit_converter_view(value=1.0, unit="GiB"):
     """``value`` ``unit`` in every unit of memory (SI and binary prefixes), notebook 00."""
     n_bytes = convert_bytes(value, unit, "B")
     table = unit_table(value, unit)
-    table["value"] = [f"{v:,.0f}" if v == int(v) else f"{v:,.6g}" for v in table["value"]]
+    table["value"] = [_amount(v) for v in table["value"]]
     table["bytes per unit"] = [f"{v:,}" for v in table["bytes per unit"]]
     # a whole byte count prints as an integer; a fraction of a byte keeps its digits (0.5 B is not "0 bytes")
     count = f"{n_bytes:,.0f}" if n_bytes == int(n_bytes) else f"{n_bytes:,.6g}"
