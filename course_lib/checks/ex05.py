@@ -57,8 +57,8 @@ q4 = NumberQuestion(
     wrong_units={"FLOP per element, not per byte": 2},
     mistakes={matvec_cost(4096, 4)["intensity"]: "that is the intensity with fp32 elements (4 bytes); the question "
                                                  "says fp16, 2 bytes an element.",
-              1: "that is the limit for a very large n; count the two vectors too, (n^2 + 2n) elements, "
-                 "and give four significant digits.",
+              1: "that rounds to 1.000, the limit for a very large n. At n = 4096 the two vectors still count, "
+                 "(n^2 + 2n) elements, so the value is a little under 1: give it to four significant digits.",
               0.5: "that is the fp32 limit for a very large n; here the elements are fp16 (2 bytes)."},
     hint_text="2n^2 FLOPs over (n^2 + 2n) elements of 2 bytes, n = 4096.",
     solution_text=f"2 x 4096^2 / ((4096^2 + 2 x 4096) x 2) = {_mv:.5f} FLOP/byte: about 1 in fp16, 1/2 in fp32.",
@@ -76,7 +76,8 @@ q5 = ChoiceQuestion(
                   "b": "Right: the FC layers sit near 0.5 FLOP/byte, far left of the ridge.",
                   "c": "conv1's intensity (~110) is right of the ridge: compute bound.",
                   "d": "Look at the FC layers: about 0.5 FLOP/byte."},
-    hint_text="Draw cl.plots.roofline_plot('GTX 1080', cl.layer_points(cl.zoo.alexnet_original(), 'GTX 1080')).",
+    hint_text="Compare each layer's intensity with the GTX 1080's ridge (27.7), or read the `bound` column of "
+              "cl.layer_points(cl.zoo.alexnet_original(), 'GTX 1080').",
     solution_text=f"b: memory bound are {', '.join(_memory)} (intensity below the ridge {_RIDGE:.1f}).",
     example_wrong="a",
 )
@@ -101,7 +102,9 @@ q6 = NumberQuestion(
     expected=_batch, unit="images", rel_tol=1e-9,   # exactly: a whole number
     mistakes={_batch - 1: "one short: at that batch fc1 is still (just) memory bound.",
               64: "fc1 is compute bound at 64, but 64 is not the smallest such batch: try every batch between "
-                  "32 and 64, not just powers of two."},
+                  "32 and 64, not just powers of two.",
+              128: "fc1 is compute bound at 128 (the lesson's table), but the table lists only a few batches: "
+                   "try every batch between 32 and 128."},
     hint_text="fc1 (9216 -> 4096, fp32) at batch B: FLOPs 2 x B x 9216 x 4096; bytes: weights + bias once, "
               "input and output B times. Find the smallest B whose intensity reaches the GTX 1080's ridge.",
     solution_text=f"Batch {_batch}: e.g. loop over B with cl.roofline(...)['bound'] for fc1.",

@@ -122,14 +122,16 @@ def _clusters(points, on_roof, roof_gap=0.06, slope_gap=0.2):
 
     On the flat roof labels hang down, rotated: ``roof_gap`` decades keep them apart. On the
     slope they sit beside their point, one line of text each: neighbours closer than
-    ``slope_gap`` decades share one label. ``on_roof(intensity)`` says where a point sits.
+    ``slope_gap`` decades share one label. ``on_roof(intensity)`` says where a point sits; a group never
+    spans the ridge, so one label never names a compute-bound and a memory-bound layer together.
     """
     order = points.sort_values("intensity")
     groups, last = [], None
     for _, row in order.iterrows():
         x = math.log10(row["intensity"])
-        gap = roof_gap if last is not None and on_roof(row["intensity"]) and on_roof(10 ** last) else slope_gap
-        if last is not None and x - last < gap:
+        same_side = last is not None and on_roof(row["intensity"]) == on_roof(10 ** last)
+        gap = roof_gap if same_side and on_roof(row["intensity"]) else slope_gap
+        if same_side and x - last < gap:
             groups[-1].append(row)
         else:
             groups.append([row])
@@ -172,6 +174,10 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
             if min(ys) >= first.peak_flops / 1e9 * 0.999:  # on the flat roof: label hangs below, rotated
                 ax.annotate(label, (x_mid, min(ys)), textcoords="offset points", xytext=(0, -7),
                             rotation=90, ha="center", va="top", fontsize=8)
+            elif max(xs) > ridges[0] / 10:  # on the slope near the ridge: above and to the left, clear of
+                # the labels that hang from the roof just right of it
+                ax.annotate(label, (x_mid, max(ys)), textcoords="offset points", xytext=(-6, 4),
+                            ha="right", va="bottom", fontsize=8)
             else:  # on the slope: label below and to the right, where the plot is empty
                 ax.annotate(label, (x_mid, min(ys)), textcoords="offset points", xytext=(7, -4),
                             ha="left", va="top", fontsize=8)
