@@ -18,8 +18,8 @@ q1 = NumberQuestion(
     expected=_FC1_WEIGHTS, unit="weights", rel_tol=1e-9,   # exactly
     mistakes={9216 * 4096: "that is the dense fc1; the factorized layer stores r*(m+n) weights.",
               _FC1_WEIGHTS + 4096: "that includes fc1's 4096 biases; the question asks for weights only.",
-              _FC1_WEIGHTS + 128 + 4096: "that includes biases (and the first thin layer has none: it keeps "
-                                         "only fc1's 4096); the question asks for weights only.",
+              _FC1_WEIGHTS + 128 + 4096: "that includes biases: the first thin layer has no bias, and only "
+                                         "the second keeps fc1's 4096; the question asks for weights only.",
               128 * 9216 * 4096: "rank times both dimensions multiplies them: the two thin matrices are r x in and out x r."},
     hint_text="Two thin matrices: 9216 x 128 and 128 x 4096. cl.svd_linear((9216, 4096), 128) builds them.",
     solution_text=f"128 x (9216 + 4096) = {_FC1_WEIGHTS:,} weights (dense: 37,748,736, 22x more).",
