@@ -25,9 +25,12 @@ q1 = NumberQuestion(
     wrong_units={"seconds, not microseconds": 1e-6, "milliseconds, not microseconds": 1e-3,
                  "nanoseconds, not microseconds": 1e3},
     mistakes={_conv2_us * 2: "this is conv2 without its 2-GPU split (groups=2 halves its MACs).",
-              _conv2_us / 2: "that counts each MAC as one FLOP: a MAC is a multiply and an add, t = 2 x MACs / peak.",
+              _conv2_us / 2: "that is half the time: either each MAC counted as one FLOP (a MAC is a multiply and "
+                             "an add, t = 2 x MACs / peak), or conv2's MACs halved again for groups=2, which "
+                             "cl.analyze has already done.",
               round(_conv2_us, 1): "that is rounded to 2 significant figures; the question asks for 3."},
-    hint_text="t = 2 x MACs / peak. Take conv2's MACs from cl.analyze(cl.zoo.alexnet_original()); remember groups=2.",
+    hint_text="t = 2 x MACs / peak. Take conv2's MACs from cl.analyze(cl.zoo.alexnet_original()): they already "
+              "count the groups=2 split.",
     solution_text=f"conv2 does {_FP32.loc['conv2', 'macs']:,} MACs; 2 x that / 120e12 = {_conv2_us:.4f} us.",
     example_wrong=_conv2_us * 1e-6,
 )

@@ -113,7 +113,10 @@ def _plain(value):
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
-def _rate(flops):
+def _rate(flops, precision=None):
+    """A peak in TFLOP/s or GFLOP/s; an integer peak (int8) in TOPS or GOPS: its operations are not FLOPs."""
+    if str(precision).startswith("int"):
+        return f"{_plain(flops / 1e12)} TOPS" if flops >= 1e12 else f"{_plain(flops / 1e9)} GOPS"
     return f"{_plain(flops / 1e12)} TFLOP/s" if flops >= 1e12 else f"{_plain(flops / 1e9)} GFLOP/s"
 
 
@@ -159,7 +162,7 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
     for k, (device, ridge) in enumerate(zip(devices, ridges)):
         colour = colours[k % len(colours)]
         ax.plot(x, attainable_flops(device, x) / 1e9, color=colour, lw=2,
-                label=f"{device.name} ({_rate(device.peak_flops)}, "
+                label=f"{device.name} ({_rate(device.peak_flops, device.precision)}, "
                       f"{device.mem_bandwidth / 1e9:,.4g} GB/s, ridge {_plain(ridge)})")
         ax.plot([ridge], [device.peak_flops / 1e9], "o", color=colour, ms=5)
     if points is not None and len(points):
@@ -187,8 +190,12 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
     ax.set_xlim(lo, hi)
     top = max(d.peak_flops for d in devices) / 1e9
     ax.set_ylim(top=top * 2.5)
-    ax.set_xlabel("operational intensity (FLOP/byte)")
-    ax.set_ylabel("attainable performance (GFLOP/s)")
+    if all(str(d.precision).startswith("int") for d in devices):   # integer peaks count operations, not FLOPs
+        ax.set_xlabel("operational intensity (operations/byte)")
+        ax.set_ylabel("attainable performance (GOP/s)")
+    else:
+        ax.set_xlabel("operational intensity (FLOP/byte)")
+        ax.set_ylabel("attainable performance (GFLOP/s)")
     if title:
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")

@@ -71,9 +71,14 @@ def _plain(value):
 
 
 def _peak(device):
-    """'8.87 TFLOP/s (fp32)', '74.7 GFLOP/s (fp64)': the peak, in the precision it is quoted for."""
-    rate = (f"{_plain(device.peak_flops / 1e12)} TFLOP/s" if device.peak_flops >= 1e12
-            else f"{_plain(device.peak_flops / 1e9)} GFLOP/s")
+    """'8.87 TFLOP/s (fp32)', '74.7 GFLOP/s (fp64)', '92 TOPS (int8)': the peak, in the precision it is
+    quoted for (integer operations are not floating-point ones: TOPS)."""
+    if str(device.precision).startswith("int"):
+        rate = (f"{_plain(device.peak_flops / 1e12)} TOPS" if device.peak_flops >= 1e12
+                else f"{_plain(device.peak_flops / 1e9)} GOPS")
+    else:
+        rate = (f"{_plain(device.peak_flops / 1e12)} TFLOP/s" if device.peak_flops >= 1e12
+                else f"{_plain(device.peak_flops / 1e9)} GFLOP/s")
     return f"{rate} ({device.precision})"
 
 
