@@ -59,7 +59,8 @@ q3 = NumberQuestion(
     name="q3", var="conv1_elements", points=1, expected=_CONV1_ELEMENTS, unit="elements",
     rel_tol=0,  # exactly: the article's 290,440 is only 0.014% off
     wrong_units={"fp32 bytes (4 bytes an element)": 4},
-    mistakes={_SEED_TYPO: "that is the article's typo (55X55X96=290,440): multiply again."},
+    mistakes={_SEED_TYPO: "that is the article's typo (55X55X96=290,440): multiply again.",
+              55 * 55: "that is one channel's 55 x 55 pixels; the map has 96 channels."},
     hint_text="A feature map of H x W pixels and C channels holds H*W*C numbers.",
     solution_text=f"55 x 55 x 96 = {_CONV1_ELEMENTS:,} (`cl.analyze(...)['activations']` of conv1); "
                   f"the article once writes {_SEED_TYPO:,}.",
@@ -96,6 +97,7 @@ q5 = NumberQuestion(
         _SEED_WRONG_SHAPE: "that is the article's 27X27X256: after pool2 the map is 13x13, and a 3x3 "
                            "convolution with padding 1 and stride 1 keeps it 13x13.",
         _elements("conv4"): "that is conv4's 13x13x384; conv5 has 256 kernels.",
+        11 * 11 * 256: "11 x 11 forgets the padding of 1: (13 - 3 + 2*1)/1 + 1 = 13, so the map stays 13x13.",
     },
     hint_text="Start from pool2's 13x13x256. conv3, conv4, conv5 are 3x3, stride 1, padding 1: what does that do to the side? "
               "The number of channels is the number of kernels.",

@@ -161,7 +161,7 @@ def shape_walk_plot(table, kinds=("Conv2d", "MaxPool2d", "Linear")):
     # every decade written the same way (matplotlib would print "1000" next to 10^4 .. 10^6)
     ax.yaxis.set_major_locator(LogLocator(base=10))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-    ax.set_ylabel("output elements per sample (log scale)", fontsize=9)
+    ax.set_ylabel("elements per image (log scale)", fontsize=9)   # the input, then each output
     ax.set_xlabel("layer", fontsize=9)
     ax.set_title(f"{table.attrs.get('network', 'network')}: the shape after each layer", fontsize=10)
     ax.tick_params(labelsize=8)

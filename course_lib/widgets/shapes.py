@@ -42,11 +42,11 @@ def conv_explorer_text(in_size=8, kernel_size=3, stride=2, padding=1, out_row=0,
         text.append(f"not a whole number: PyTorch rounds down to **O = {out_size}**; the window that would "
                     f"start at row/column {out_size * stride - padding} does not fit, so {left_out}.")
     else:
-        text.append(f"the window tiles the padded input exactly: **O = {out_size}**, an output of "
+        text.append(f"a whole number, nothing to round: **O = {out_size}**, an output of "
                     f"{out_size}x{out_size} per kernel.")
     if stride > kernel_size:
         text.append(f"The stride ({stride}) is larger than the kernel ({kernel_size}): the window skips "
-                    f"{_plural(stride - kernel_size, 'pixel')} between steps, and those are never seen either.")
+                    f"{_plural(stride - kernel_size, 'pixel')} between steps, and those are never seen (orange).")
     moved = out_row >= out_size or out_col >= out_size
     out_row, out_col = min(out_row, out_size - 1), min(out_col, out_size - 1)
     r0, r1 = window_span(in_size, kernel_size, stride, padding, out_row)
