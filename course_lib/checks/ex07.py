@@ -136,8 +136,8 @@ q7 = ChoiceQuestion(
              "d": "It then works only for fully connected layers, whose outputs have no borders."},
     explanations={"a": "B1 really does depend on A2 and A3 through the 3x3 windows at its border: cutting the "
                        "dependency changes those outputs.",
-                  "c": "Yes: the lesson's two exact schedules are layer by layer and fusion that reads and recomputes "
-                       "the halo; dropping the halo changes the network, which is the price of moving the least.",
+                  "c": "Yes: the lesson's exact schedules are layer by layer and fusion that recomputes the halo or "
+                       "keeps it on chip; dropping the halo changes the network, which is the price of moving the least.",
                   "b": "No: without halos it moves the least of all (input once, output once).",
                   "d": "Tiling with halos is about convolutions' spatial windows; FC layers have no tiles in space."},
     hint_text="A 3x3 conv output pixel at the border of tile B1 needs input pixels from the neighbouring tiles. "
