@@ -83,8 +83,8 @@ def branch_costs(network: Network, block: str) -> pd.DataFrame:
 
     One row per branch (``branch1`` ...; a block with ``keep_input=True`` and one branch, DenseNet's,
     has ``input`` and ``branch1``), from ``analyze``'s rows named ``block.branchK.*``. Columns
-    ``params``, ``macs``, ``out_channels`` (what it adds to the concatenation), ``params_share``
-    and ``macs_share`` (of the block; the ``.concat`` row itself costs nothing).
+    ``params``, ``macs``, ``out_channels`` (what it adds to the concatenation), ``params_of_block``
+    and ``macs_of_block`` (its share of the block, 0..1; the ``.concat`` row itself costs nothing).
     """
     table = analyze(_network(network))
     if not isinstance(block, str):
@@ -112,7 +112,7 @@ def branch_costs(network: Network, block: str) -> pd.DataFrame:
     result = pd.DataFrame(rows)
     for column in ("params", "macs"):
         total = result[column].sum()
-        result[f"{column}_share"] = result[column] / total if total else 0.0
+        result[f"{column}_of_block"] = result[column] / total if total else 0.0
     result.attrs.update(network=network.name, block=block, out_shape=join["out_shape"])
     return result
 
@@ -126,8 +126,8 @@ def gate_costs(network: Network, device, batch_size: int = 1, bytes_per_element:
 
     One row per gate: its body's and multiply's ``params``, ``macs``, ``bytes`` moved and roofline
     ``time_s``; the same four for the enclosing block (``block_*``: EfficientNet's MBConv, the gate
-    included; the whole network when the gate sits at the top level), and each share
-    (gate / block). Bytes under lesson 05's model: the gate's pooling reads the whole map, and its
+    included; the whole network when the gate sits at the top level), and each share, gate / block
+    (``params_of_block``, ``macs_of_block``, ``bytes_of_block``, ``time_of_block``: 0..1). Bytes under lesson 05's model: the gate's pooling reads the whole map, and its
     multiply reads the map and writes it again, though their MACs are almost nothing.
     """
     table = roofline(_network(network), device, batch_size, bytes_per_element)
@@ -147,7 +147,7 @@ def gate_costs(network: Network, device, batch_size: int = 1, bytes_per_element:
         raise ValueError(f"{network.name} has no gates (squeeze-and-excitation blocks); try cl.zoo.efficientnet_b0()")
     result = pd.DataFrame(rows)
     for column in ("params", "macs", "bytes", "time_s"):
-        result[f"{column}_share"] = result[column] / result[f"block_{column}"]
+        result[f"{column.removesuffix('_s')}_of_block"] = result[column] / result[f"block_{column}"]
     result.attrs.update(network=network.name, device=table.attrs["device"], batch_size=batch_size)
     return result
 

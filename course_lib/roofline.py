@@ -31,7 +31,9 @@ def roofline(network, device, batch_size: int = 1, bytes_per_element: float = 4)
 
     Adds to ``analyze``'s columns:
     - ``flops`` = 2 x MACs x batch; ``bytes_read`` = (input elements x batch + params) x
-      bytes_per_element; ``bytes_written`` = output elements x batch x bytes_per_element;
+      bytes_per_element, where a join reads its operands (a concat: the stacked branches; a residual
+      add: two maps of the output's shape; a gate's multiply: the map and a scale per channel);
+      ``bytes_written`` = output elements x batch x bytes_per_element;
     - ``intensity`` = flops / (bytes_read + bytes_written), FLOP per byte;
     - ``time_compute_s`` = flops / peak; ``time_memory_s`` = bytes / bandwidth;
       ``time_s`` = the larger; ``bound`` = "compute" or "memory";
@@ -46,7 +48,16 @@ def roofline(network, device, batch_size: int = 1, bytes_per_element: float = 4)
     table = analyze(network, batch_size, bytes_per_element)
 
     moves = ~table["kind"].isin(_MOVES_NOTHING)
-    input_elements = table["in_shape"].map(np.prod).astype("int64") * batch_size
+    input_elements = table["in_shape"].map(np.prod).astype("int64")
+    # A join's row records the block's input, but a join reads its operands: a concat the branches it stacks
+    # (as many elements as it writes), a residual add its two operands of the output's shape, a gate's
+    # multiply the map and one scale per channel.
+    out_elements = table["activations"].astype("int64")
+    channels = table["out_shape"].map(lambda shape: shape[0] if len(shape) else 1).astype("int64")
+    input_elements = input_elements.mask(table["kind"] == "Concat", out_elements)
+    input_elements = input_elements.mask(table["kind"] == "Add", 2 * out_elements)
+    input_elements = input_elements.mask(table["kind"] == "Mul", out_elements + channels)
+    input_elements = input_elements * batch_size
     input_bytes = input_elements * bytes_per_element * moves
     weight_bytes = table["param_bytes"]
     output_bytes = table["activations"] * batch_size * bytes_per_element * moves

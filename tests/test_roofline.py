@@ -164,3 +164,19 @@ def test_fc1_bytes_at_a_batch(batch):
     row = cl.roofline(ALEXNET, "GTX 1080", batch, 2).set_index("name").loc["fc1"]
     assert row["bytes_written"] == 4096 * batch * 2
     assert row["bytes_read"] == (9216 * batch + 9216 * 4096 + 4096) * 2
+
+
+def test_a_join_reads_its_operands_not_the_blocks_input():
+    # a 4x8x8 input (256 elements); 1 byte an element so the bytes are element counts
+    net = cl.Network("joins", (4, 8, 8), [
+        cl.Concat(((cl.Conv2d(2, 1, bias=False),), (cl.Conv2d(3, 1, bias=False),)), name="cat"),   # -> 5x8x8
+        cl.Residual(body=(cl.Conv2d(5, 1, bias=False),), name="res"),                             # 5x8x8 + 5x8x8
+        cl.Gate(body=(cl.AdaptiveAvgPool2d(1), cl.Conv2d(5, 1, bias=False), cl.Sigmoid()), name="se"),
+    ])
+    rows = cl.roofline(net, cl.Device("test chip", 1e12, 1e11), bytes_per_element=1).set_index("name")
+    # the concat reads the two branches' 2x8x8 and 3x8x8 (not the block's 4x8x8 input) and writes 5x8x8
+    assert (rows.loc["cat.concat", "bytes_read"], rows.loc["cat.concat", "bytes_written"]) == (320, 320)
+    # the add reads the body's 5x8x8 and the shortcut's 5x8x8
+    assert (rows.loc["res.add", "bytes_read"], rows.loc["res.add", "bytes_written"]) == (640, 320)
+    # the gate's multiply reads the 5x8x8 map and the 5 per-channel scales
+    assert (rows.loc["se.mul", "bytes_read"], rows.loc["se.mul", "bytes_written"]) == (325, 320)

@@ -39,15 +39,15 @@ q1 = NumberQuestion(
 
 # q2: the 3x3 branch's share of the MACs of the fire module's expand block (the Concat)
 _BRANCHES = cl.branch_costs(SQUEEZENET, f"{FIRE}.expand")
-_SHARE3 = float(_BRANCHES.loc[1, "macs_share"]) * 100
+_SHARE3 = float(_BRANCHES.loc[1, "macs_of_block"]) * 100
 _FIRE_MACS = int(_FIRE_ROWS["macs"].sum())
 
 q2 = NumberQuestion(
     name="q2", var="expand3x3_macs_percent", points=1, expected=_SHARE3, unit="%", decimals=1,
     wrong_units={"a fraction, not a percentage": 0.01},
-    mistakes={round(float(_BRANCHES.loc[1, "params_share"]) * 100, 1):
+    mistakes={round(float(_BRANCHES.loc[1, "params_of_block"]) * 100, 1):
                   "that is its share of the parameters (biases included): the question asks for the MACs.",
-              round(float(_BRANCHES.loc[0, "macs_share"]) * 100, 1): "that is the 1x1 branch's share.",
+              round(float(_BRANCHES.loc[0, "macs_of_block"]) * 100, 1): "that is the 1x1 branch's share.",
               round(_BRANCHES.loc[1, "macs"] / _FIRE_MACS * 100, 1):
                   "that divides by the whole fire module, squeeze included: the question asks about the expand "
                   "block, the two branches that are concatenated."},
@@ -164,7 +164,8 @@ q8 = ChoiceQuestion(
              "c": "GoogLeNet, by a few percent: EfficientNet-B0 moves more bytes, and bytes set its time.",
              "d": "Neither: both run at the GTX 1080's peak."},
     explanations={"a": "Time is not MACs / peak here: count the bytes each layer moves (cl.roofline_summary).",
-                  "b": "Compare the two times of cl.roofline_summary: which is smaller?",
+                  "b": "Compare the two times of cl.roofline_summary: GoogLeNet's is the smaller. EfficientNet-B0's "
+                       "depthwise convs, gates and activations move more bytes, and bytes, not MACs, set its time.",
                   "c": "Right: depthwise convs, SE gates, BatchNorm and SiLU on large maps do few MACs per byte, "
                        "so EfficientNet-B0 is memory-bound almost everywhere.",
                   "d": "Neither averages the peak: look at peak_share in cl.roofline_summary."},
