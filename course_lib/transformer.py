@@ -322,7 +322,7 @@ def inference_step(config, device, phase: str, context: int, batch_size: int = 1
     stored = transformer_param_count(c) * _bytes(dtype) + kv_token * cached_tokens * batch_size
     fits = None if dev.memory_bytes is None else bool(stored <= dev.memory_bytes)
     time_compute, time_memory = flops / dev.peak_flops, moved / dev.mem_bandwidth
-    label = f"{phase} T={context}" + (f" b={batch_size}" if batch_size > 1 else "")
+    label = f"{phase} T={context} b={batch_size}"   # T: context tokens, b: sequences in the batch
     return {"model": c.name, "device": dev.name, "phase": phase, "context": context, "batch_size": batch_size,
             "tokens": tokens, "flops": flops, "weight_bytes": weights, "kv_read_bytes": kv_read,
             "kv_write_bytes": kv_written, "bytes": moved, "intensity": flops / moved,

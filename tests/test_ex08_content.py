@@ -51,6 +51,22 @@ def _decode(batch, context=4096):
     return flops, moved
 
 
+# Llama-3-8B (Meta's config: 32 layers, d_model 4096, 32 query heads and 8 key/value heads of 128, SwiGLU 14336,
+# vocabulary 128,256, untied): attention 2 x 4096^2 + 2 x 4096 x 1024 per layer; published 8,030,261,248 parameters.
+L3_PARAMS = 2 * 128256 * 4096 + 32 * (2 * 4096 ** 2 + 2 * 4096 * 1024 + 3 * 4096 * 14336 + 2 * 4096) + 4096
+L3_READ = L3_PARAMS - 128256 * 4096                # all but the looked-up token table
+L3_KV_PER_TOKEN = 2 * 32 * 8 * 128 * 2             # 8 key/value heads: 131,072 B
+
+
+def _llama3_decode(context=4096):
+    """Llama-3-8B's decode step at batch 1: each weight read feeds one MAC; each of the 32 query heads does a MAC
+    with every cached key (scores) and value (weighted sum) of its group: 2 x 32 x 32 x 128 x context MACs."""
+    assert L3_PARAMS == 8_030_261_248
+    flops = 2 * (L3_READ - (2 * 32 + 1) * 4096) + 2 * (2 * 32 * 32 * 128 * context)
+    moved = 2 * L3_READ + L3_KV_PER_TOKEN * (context + 1)
+    return flops, moved
+
+
 def _kv_bytes_per_token(n_layers, n_kv_heads, head_dim, bytes_per_element):
     return 2 * n_layers * n_kv_heads * head_dim * bytes_per_element
 
@@ -58,9 +74,9 @@ def _kv_bytes_per_token(n_layers, n_kv_heads, head_dim, bytes_per_element):
 HAND_WORKED = [
     (ex08.q1, 2 * 768 + 768 * 2304 + 2304 + 768 * 768 + 768 + 2 * 768 + 768 * 3072 + 3072 + 3072 * 768 + 768, 1e-12),
                                                   # GPT-2 small (Radford et al. 2019) block: 7,087,872
-    (ex08.q2, KV_PER_TOKEN * 4096 * 8 / 1e9, 1e-12),                           # 17.18 GB (16 GiB)
+    (ex08.q2, KV_PER_TOKEN * 2048 * 6 / 1e9, 1e-12),                           # 6.44 GB (6 GiB)
     (ex08.q3, _kv_bytes_per_token, None),
-    (ex08.q4, _decode(1)[0] / _decode(1)[1], 1e-9),                            # 0.99993: ~1 FLOP per byte
+    (ex08.q4, _llama3_decode()[0] / _llama3_decode()[1], 1e-9),                # 1.104: GQA, 4 MACs per cached element
     (ex08.q5, _decode(1)[1] / H200_BW * 1e3, 1e-9),                            # 15.36 GB / 4.8 TB/s = 3.2006 ms
     (ex08.q6, "b", None),                         # test_decode_stays_left_of_the_ridge below
     (ex08.q7, "c", None),                         # READ_PARAMS x 2 B = 13.2 GB a token / 4.8 TB/s = 2.75 ms
@@ -114,10 +130,14 @@ def test_solution_notebook_runs_and_every_answer_is_correct(solution_namespace, 
 
 
 @pytest.mark.parametrize("question, answer, words", [
-    (ex08.q2, 16.0, "GiB"),
-    (ex08.q2, 17.179869184e9, "bytes"),
-    (ex08.q2, 2 * 32 * 32 * 128 * 2 * 4096 * 8 / 1e9 / 2, "keys"),
+    (ex08.q2, 6.0, "GiB"),
+    (ex08.q2, 6.442450944e9, "bytes"),
+    (ex08.q2, 2 * 32 * 32 * 128 * 2 * 2048 * 6 / 1e9 / 2, "keys"),
+    (ex08.q2, 2 * 32 * 32 * 128 * 2 * 4096 * 6 / 1e9, "4,096 tokens"),
+    (ex08.q4, 1.00, "Llama-2-7B"),
+    (ex08.q4, (2 * (L3_READ - (2 * 32 + 1) * 4096)) / (2 * L3_READ + L3_KV_PER_TOKEN * 4097), "attention FLOPs"),
     (ex08.q5, 3.2e-3, "seconds"),
+    (ex08.q5, 3.25, "token embedding table"),     # (13.48 + 2.15) GB / 4.8 TB/s, the table included, cut to 3 figures
     (ex08.q8, 141 * 2 ** 30 // 2 ** 31, "weights"),     # 70: all 141 GiB filled with KV cache
     (ex08.q1, 12 * 768 ** 2, "bias"),
 ])

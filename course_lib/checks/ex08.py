@@ -4,6 +4,8 @@ Every expected value is computed with ``course_lib``; the checking machinery is 
 """
 from __future__ import annotations
 
+import math
+
 import course_lib as cl
 
 from ._core import ChoiceQuestion, FunctionQuestion, NumberQuestion, show_score
@@ -14,8 +16,9 @@ H200 = "H200 SXM bf16"
 _GB = 1e9  # SI gigabyte: the course counts bytes in GB = 10^9 (GPU capacities are sold in GiB: the catalog's memory_bytes)
 _GPT2 = cl.transformer_params(cl.GPT2_SMALL)
 _BLOCK = int(_GPT2.loc[_GPT2["copies"] == cl.GPT2_SMALL.n_layers, "each"].sum())
-_KV_8 = cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 8, "bf16")
+_KV_Q2 = cl.kv_cache_bytes(cl.LLAMA2_7B, 2048, 6, "bf16")   # 6 sequences of 2,048 tokens: exactly 6 GiB
 _DECODE = cl.inference_step(cl.LLAMA2_7B, H200, "decode", 4096, 1, "bf16")
+_DECODE_L3 = cl.inference_step(cl.LLAMA3_8B, H200, "decode", 4096, 1, "bf16")   # grouped-query attention
 _MAX_BATCH = cl.kv_max_batch_size(cl.LLAMA2_7B, H200, 4096, "bf16")
 _WEIGHTS = cl.transformer_param_count(cl.LLAMA2_7B) * 2      # all weights stored (the memory question)
 _READ = cl.weight_bytes_read(cl.LLAMA2_7B, "bf16")            # weights a step reads: all but the looked-up token table
@@ -35,18 +38,20 @@ q1 = NumberQuestion(
 )
 
 q2 = NumberQuestion(
-    name="q2", var="kv_cache_gb", points=2, expected=_KV_8 / _GB, unit="GB", significant=3,  # 17.2
+    name="q2", var="kv_cache_gb", points=2, expected=_KV_Q2 / _GB, unit="GB", significant=3,  # 6.44
     wrong_units={"GiB (2^30 bytes), not GB (10^9 bytes)": _GB / 2 ** 30, "bytes, not GB": _GB},
-    mistakes={_KV_8 / _GB / 2: "that is the keys alone (or the values alone): the cache keeps both, "
-                               "the factor 2 in 2 x layers x kv_heads x head_dim x bytes.",
-              _KV_8 / 2 ** 31: "that is the keys alone, in GiB: the cache keeps keys and values, and a GB is 10^9 bytes.",
-              _KV_8 / _GB / 8: "that is one sequence: the question serves 8 of them.",
-              _KV_8 / _GB * 2: "that is 4 bytes per element (fp32): the question says bf16, 2 bytes."},
+    mistakes={_KV_Q2 / _GB / 2: "that is the keys alone (or the values alone): the cache keeps both, "
+                                "the factor 2 in 2 x layers x kv_heads x head_dim x bytes.",
+              _KV_Q2 / 2 ** 31: "that is the keys alone, in GiB: the cache keeps keys and values, and a GB is 10^9 bytes.",
+              _KV_Q2 / _GB / 6: "that is one sequence: the question serves 6 of them.",
+              _KV_Q2 / _GB * 2: "that is 4 bytes per element (fp32): the question says bf16, 2 bytes.",
+              cl.kv_cache_bytes(cl.LLAMA2_7B, 4096, 6, "bf16") / _GB: "that is 4,096 tokens per sequence: the "
+                                                                     "question's sequences hold 2,048."},
     hint_text="Per token: 2 (K and V) x n_layers x n_kv_heads x head_dim x bytes per element; "
               "then x context x batch. Llama-2-7B: 32 layers, 32 KV heads of 128. GB = 10^9 bytes.",
-    solution_text=f"2 x 32 x 32 x 128 x 2 B = 524,288 B per token; x 4096 tokens x 8 sequences = {_KV_8:,.0f} B "
-                  f"= {_KV_8 / _GB:.2f} GB (exactly 16 GiB).",
-    example_wrong=16.0,
+    solution_text=f"2 x 32 x 32 x 128 x 2 B = 524,288 B per token; x 2,048 tokens x 6 sequences = {_KV_Q2:,.0f} B "
+                  f"= {_KV_Q2 / _GB:.2f} GB (exactly 6 GiB).",
+    example_wrong=6.0,
 )
 
 
@@ -69,22 +74,29 @@ q3 = FunctionQuestion(
 )
 
 q4 = NumberQuestion(
-    name="q4", var="decode_intensity", points=1, expected=_DECODE["intensity"], unit="FLOP/byte", significant=3,
-    mistakes={2.0: "2 FLOPs per weight, yes, but each bf16 weight is 2 bytes read from memory.",
-              0.5: "that would be fp32 weights (4 bytes each); the question says bf16.",
-              _DECODE["flops"] / (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]):
+    name="q4", var="decode_intensity", points=1, expected=_DECODE_L3["intensity"], unit="FLOP/byte", significant=3,
+    mistakes={_DECODE["intensity"]: "that is Llama-2-7B's intensity (lesson 08): there each cached element feeds one "
+                                    "multiply-accumulate. Llama-3-8B's 8 key/value heads serve 32 query heads, so "
+                                    "each cached element feeds 4.",
+              2.0: "2 FLOPs per weight, yes, but each bf16 weight is 2 bytes read from memory.",
+              _DECODE_L3["flops"] / (2 * cl.transformer_param_count(cl.LLAMA3_8B) + _DECODE_L3["kv_read_bytes"]
+                                     + _DECODE_L3["kv_write_bytes"]):
                   "that divides by every weight stored, the token embedding table too; a decode step only looks up "
                   "one row of that table, so the lesson leaves it out of the bytes read.",
-              2 * cl.transformer_param_count(cl.LLAMA2_7B) / (_WEIGHTS + _KV_4096):
-                  "you counted the cache's bytes but not the attention FLOPs that read them: each cached bf16 key "
-                  "or value is used in one multiply-accumulate, 2 FLOPs for 2 bytes."},
-    hint_text="Each weight is read once per step and used in one multiply-accumulate (2 FLOPs) per sequence in the batch.",
-    solution_text=f"FLOPs = {_DECODE['flops']:.4g}, bytes = {_DECODE['bytes']:.4g} (the weights read, all but the "
-                  f"token table, + the 2 GiB cache): "
-                  f"intensity {_DECODE['intensity']:.3f}, about 1 FLOP per byte, far left of the ridge "
-                  f"({_DECODE['ridge']:.0f}).",
-    example_wrong=2.0,
+              (_DECODE_L3["flops"] - 4 * cl.LLAMA3_8B.n_layers * cl.LLAMA3_8B.n_heads * cl.LLAMA3_8B.head_dim * 4096)
+              / _DECODE_L3["bytes"]:
+                  "you counted the cache's bytes but not the attention FLOPs that read them: the scores and the "
+                  "weighted sum of values, for each of the 32 query heads."},
+    hint_text="FLOPs: 2 per weight read (every weight but the looked-up token table), plus attention: each of the "
+              "32 query heads does a multiply-accumulate with every cached key and value of its group. Bytes: the "
+              "weights read and the cache. cl.inference_step does the whole count.",
+    solution_text=f"FLOPs = {_DECODE_L3['flops']:.4g}, bytes = {_DECODE_L3['bytes']:.4g}: intensity "
+                  f"{_DECODE_L3['intensity']:.3f}. Above Llama-2-7B's 1.000, because each cached element serves 4 "
+                  f"query heads; still far left of the ridge ({_DECODE_L3['ridge']:.0f}).",
+    example_wrong=_DECODE["intensity"],
 )
+
+_ALL_WEIGHTS_MS = (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]) / _DEVICE.mem_bandwidth * 1e3
 
 q5 = NumberQuestion(
     name="q5", var="decode_ms", points=1, expected=_DECODE["time_s"] * 1e3, unit="ms", significant=3,
@@ -95,9 +107,11 @@ q5 = NumberQuestion(
                                                       "4,096-token KV cache (2.1 GB).",
               _READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
                                                    "4,096-token KV cache (2.1 GB).",
-              (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]) / _DEVICE.mem_bandwidth * 1e3:
+              **dict.fromkeys(
+                  # the value, and the value cut (not rounded) to 3 figures: 3.2551 ms is often written 3.25
+                  (_ALL_WEIGHTS_MS, math.floor(_ALL_WEIGHTS_MS * 100) / 100),
                   "that counts every weight stored, the token embedding table too; a decode step only looks up "
-                  "one row of that table (0.26 GB in all), so the lesson and the question leave it out."},
+                  "one row of that table (0.26 GB in all), so the lesson and the question leave it out.")},
     hint_text="time = max(FLOPs / peak, bytes / bandwidth). Which one is larger here?",
     solution_text=f"bytes / bandwidth = {_DECODE['bytes']:.4g} B / 4.8e12 B/s = {_DECODE['time_s'] * 1e3:.3f} ms "
                   f"(compute alone would take {_DECODE['time_compute_s'] * 1e3:.4f} ms).",
@@ -141,7 +155,7 @@ q7 = ChoiceQuestion(
     example_wrong="d",
 )
 # The passage the question quotes, with its numbers computed above:
-PASSAGE = (f"At batch size 1, a 7B model on an H200 is compute bound: a token needs 2 x 6.7 billion = "
+PASSAGE = (f"At batch size 1, a 7B model on an H200 is compute bound: a token needs 2 x 6.74 billion = "
            f"{_PASSAGE_FLOPS / 1e9:.1f} GFLOP, and at {_DEVICE.peak_flops / 1e12:.1f} TFLOP/s that is "
            f"{_PASSAGE_TIME * 1e6:.0f} µs, so the GPU generates about {1 / _PASSAGE_TIME:,.0f} tokens per second.")
 

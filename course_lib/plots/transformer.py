@@ -117,7 +117,7 @@ def transformer_roofline_plot(table, device=None, width: float = 7.0, height: fl
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))   # not 10^4
     ax.minorticks_off()  # fewer tick labels to lay out: the widget redraws faster
     ax.set_ylim(dev.mem_bandwidth * lo / 1e12 / 2, dev.peak_flops / 1e12 * 2.5)
-    ax.set_xlabel("operational intensity (FLOP / byte moved)")
+    ax.set_xlabel("operational intensity (FLOP / byte moved); labels: T context tokens, b batch")
     ax.set_ylabel("attainable TFLOP/s")
     ax.set_title(f"{table['model'].iloc[0]} on {dev.name}: prefill vs decode", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
