@@ -7,7 +7,8 @@ The closed forms of a layer's cost, as plain functions of plain numbers:
 
 Each counting tool's total is a weighted sum of ``op_counts`` columns (``TOOL_CONVENTIONS``):
 AlexNet (2012, 227 input) is 724,406,816 for thop and fvcore, 725,066,088 for torchinfo and
-727,423,208 for ptflops. fvcore's and ptflops' "flops" are MACs (fvcore issue #69, ptflops #40).
+727,423,208 for ptflops (what ptflops 0.7.5 prints without the paper's two LRN layers; with them it
+counts their tensor ops too). fvcore's and ptflops' "flops" are MACs (fvcore issue #69, ptflops #40).
 
 Weight sharing: a conv reuses its kernels at every position (sharing across space), an RNN
 reuses its matrices at every time step (sharing across time); the helpers below count what

@@ -93,8 +93,8 @@ q5 = NumberQuestion(
         int(_ops["macs"] + _ops["bias_adds"] + 2 * (_ops["activation_ops"] + _ops["pool_inputs"]) + _ops["lrn_ops"]):
             "lrn_ops is Netscope's count of LRN's arithmetic; the question leaves LRN out",
     },
-    hint_text="macs + bias_adds + 2 x (activation_ops + pool_inputs), each summed over the layers of "
-              "`cl.op_counts(...)`.",
+    hint_text="Section 5 of the lesson lists what ptflops adds to the MACs, and which of its parts it counts "
+              "twice; sum each column of `cl.op_counts(...)` over the layers first.",
     solution_text="`o = cl.op_counts(cl.zoo.alexnet_original()).sum(numeric_only=True); "
                   "o.macs + o.bias_adds + 2 * (o.activation_ops + o.pool_inputs)` = 727,423,208.",
     example_wrong=tool_total(_ALEXNET, "torchinfo"),

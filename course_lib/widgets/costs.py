@@ -110,10 +110,11 @@ def macs_view(model: str = "alexnet_original", tool: str = "thop"):
     """The per-layer bar chart under ``tool``'s convention and a Markdown line with the total."""
     network = _model(model)
     table = _counts(model, tool)
-    unit = "FLOPs" if tool.startswith("FLOPs") else "ops" if tool == "ptflops" else "MACs"
+    params, parts = _model_facts(model)
+    # "MACs" only when the tool adds up MACs alone on this model: thop's ResNet-50 total includes BatchNorm
+    unit = "FLOPs" if tool.startswith("FLOPs") else "MACs" if parts[tool] == ["macs"] else "ops"
     fig = layer_share_plot(table, unit=unit, width=6.5)
     conv_share = table.loc[table["kind"] == "Conv2d", "count"].sum() / table["count"].sum()
-    params, parts = _model_facts(model)
     # the total follows the real tool's own per-layer rules (course_lib/tool_rules.py), BatchNorm and all
     summary = (f"**{network.name}** {_convention_words(tool, parts[tool])}: **{tool_total(network, tool):,}** {unit} "
                f"({'over 99.9%' if conv_share > 0.999 else f'{conv_share:.1%}'} in conv layers; {params:,} parameters).")
