@@ -276,13 +276,19 @@ def test_points_hint_and_solution(question):
     (91.99, "correct"),     # 0.05 from 91.94: still rounds within half a unit
     (92.0, "incorrect"),    # 0.06 away: "92.0" is a different 1-decimal answer
     (91.8, "incorrect"),
+    (91.86, "correct"),     # 0.08 away, but it rounds to 91.9 as 91.94 does: "any answer that rounds to it"
+    (91.85, "correct"),     # rounds half up to 91.9 (a hand's rounding, not the float's 91.8499...)
+    (91.84, "incorrect"),   # rounds to 91.8
+    (1e30, "incorrect"),    # too many digits to round at one decimal: not the value, and no crash
 ])
 def test_decimals_accept_what_rounds_to_the_expected_value(answer, status):
     question = NumberQuestion(name="q", var="x", expected=91.94, decimals=1)
     assert question.evaluate({"x": answer}).status == status
 
 
-@pytest.mark.parametrize("answer, status", [(1400, "correct"), (1350, "correct"), (1300, "incorrect")])
+@pytest.mark.parametrize("answer, status", [(1400, "correct"), (1350, "correct"), (1300, "incorrect"),
+                                            (1449, "correct"),     # rounds to 1,400 too (a reader's 42.78 case)
+                                            (1450, "incorrect")])  # rounds half up to 1,500
 def test_significant_figures_set_the_tolerance(answer, status):
     # 1,357.7 to 2 significant figures is 1,400; half a unit in that place is 50
     question = NumberQuestion(name="q", var="x", expected=1357.7, significant=2)

@@ -28,6 +28,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable
 
 __all__ = ["Feedback", "Question", "NumberQuestion", "FunctionQuestion", "ChoiceQuestion",
@@ -408,16 +409,25 @@ class NumberQuestion(Question):
         return f"{shown}{unit}, {text}" if unit.endswith(")") else f"{shown}{unit} ({text})"
 
     def _matches(self, answer: float, target: float) -> bool:
-        """Whether ``answer`` agrees with ``target`` at the question's precision."""
+        """Whether ``answer`` agrees with ``target`` at the question's precision: it rounds to what ``target``
+        rounds to (42.78 and 42.84 both give 42.8), or it lies within half a unit of ``target`` (42.86)."""
         if self.decimals is not None:
-            half_unit = 0.5 * 10.0 ** -self.decimals
+            places = self.decimals
         elif self.significant is not None:
             if target == 0:
                 return answer == 0
-            half_unit = 0.5 * 10.0 ** (math.floor(math.log10(abs(target))) - self.significant + 1)
+            places = self.significant - 1 - math.floor(math.log10(abs(target)))
         else:
             return _close(answer, target, self.rel_tol)
-        return abs(answer - target) <= half_unit * (1 + 1e-9)   # 1e-9: a rounded answer on the edge passes
+        if not math.isfinite(answer):
+            return False
+        half_unit = 0.5 * 10.0 ** -places
+        if abs(answer - target) <= half_unit * (1 + 1e-9):   # 1e-9: a rounded answer on the edge passes
+            return True
+        try:
+            return _round_half_up(answer, places) == _round_half_up(target, places)
+        except InvalidOperation:     # far too many digits to round there: not the same value anyway
+            return False
 
     def _judge(self, answer):
         if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
@@ -439,6 +449,12 @@ class NumberQuestion(Question):
         else:
             closeness = f"is not within {self.rel_tol * 100:g}% of the expected value"
         return Feedback(INCORRECT, f"{_number(answer)}{unit} {closeness}; {self.name}.hint() may help")
+
+
+def _round_half_up(value: float, places: int) -> Decimal:
+    """``value`` rounded to ``places`` decimal places (negative: tens, hundreds...), halves away from zero, as a
+    learner rounds by hand (Python's round() would take 2.675 to 2.67: its binary float is just under)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @dataclass
