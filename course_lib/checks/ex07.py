@@ -44,6 +44,7 @@ q2 = NumberQuestion(
               round(_PEAK / _BANDWIDTH / 2): "that is the lesson's bandwidth shortfall at batch 1 with the array's own "
                                              "peak (1,349x); the question asks for the smallest whole batch at the "
                                              "catalog's rounded peak, and a batch must reach the ridge: round up",
+              _RIDGE / 2: "a batch is a whole number of inputs: round up to the first batch that reaches the ridge.",
               2048: "that is the first batch the lesson's table shows compute bound, but the table only lists powers "
                     "of two: the smallest batch lies between 1,024 and 2,048"},
     hint_text="FC intensity on a weight-stationary array = 2 x batch / bytes_per_weight ops per weight byte. "
