@@ -39,8 +39,8 @@ def alexnet_original(num_classes: int = 1000) -> Network:
         Conv2d(384, 3, padding=1, groups=2), ReLU(),
         Conv2d(256, 3, padding=1, groups=2), ReLU(), MaxPool2d(3, 2),
         Flatten(),
-        Dropout(), Linear(4096), ReLU(),
-        Dropout(), Linear(4096), ReLU(),
+        Linear(4096), ReLU(), Dropout(),      # "dropout in the first two fully-connected layers" (section 4.2):
+        Linear(4096), ReLU(), Dropout(),      # on their outputs, as in cuda-convnet and Caffe's reference model
         Linear(num_classes),
     ))
 

@@ -74,7 +74,8 @@ def test_low_rank_alexnet_by_hand():
     fc = (256 * (9216 + 4096) + 4096) + (256 * (4096 + 4096) + 4096) + (256 * (4096 + 1000) + 1000)
     assert _params(net) == conv_params + fc == 9_152_872
     names = list(cl.analyze(net)["name"])
-    assert names[-9:] == ["fc1_in", "fc1_out", "relu6", "drop2", "fc2_in", "fc2_out", "relu7", "fc3_in", "fc3_out"]
+    # dropout follows fc1 and fc2 (their ReLUs), as in the paper
+    assert names[-10:] == ["fc1_in", "fc1_out", "relu6", "drop1", "fc2_in", "fc2_out", "relu7", "drop2", "fc3_in", "fc3_out"]
 
 
 def test_low_rank_skips_layers_where_it_would_not_save():

@@ -98,10 +98,12 @@ def _is_blank(value) -> bool:
 
 
 def _number(value) -> str:
-    """A count as 105,415,200; anything else to 6 significant digits."""
+    """A count as 105,415,200; anything else to 6 significant digits, and never shown as a whole number
+    when it is not one (307,456.5, not 307,456: the learner must see the fraction that made it wrong)."""
     if float(value).is_integer() and abs(value) < 1e16:
         return f"{int(value):,}"
-    return f"{value:,.6g}"
+    whole_digits = len(f"{abs(value):.0f}") if abs(value) < 1e16 else 0
+    return f"{value:,.{max(6, whole_digits + 2)}g}"
 
 
 def _close(a: float, b: float, rel_tol: float, abs_tol: float = 0.0) -> bool:
@@ -552,9 +554,11 @@ class ChoiceQuestion(Question):
         return self.expected
 
     def _judge(self, answer):
-        if not isinstance(answer, str) or answer.strip().lower() not in self.choices:
+        # "d", " D ", "(d)" and "d." all name the same option
+        letter = answer.strip().strip("().").strip().lower() if isinstance(answer, str) else None
+        if letter not in self.choices:
             return Feedback(INCORRECT, f"`{self.var}` should be one of {', '.join(map(repr, self.choices))}, got {answer!r}")
-        answer = answer.strip().lower()
+        answer = letter
         if answer == self.expected:
             return Feedback(CORRECT, self.explanations.get(answer, ""))
         return Feedback(INCORRECT, self.explanations.get(answer, f"{answer!r} is not the best choice"))

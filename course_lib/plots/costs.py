@@ -6,6 +6,7 @@ Each function reads a table that ``course_lib`` computed (``layer_counts``, ``an
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ._base import new_figure
 
@@ -67,8 +68,8 @@ def layer_share_plot(table, value: str = "count", unit: str = "MACs", title: str
 def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
     """Training memory against batch size (log-log), stacked by part, with device capacities as lines.
 
-    ``table`` is ``memory_vs_batch(...)``; ``capacities`` is ``fits(...)`` (its ``device`` and
-    ``capacity_bytes`` columns) or ``None``.
+    ``table`` is ``memory_vs_batch(...)``; ``capacities`` is a list of catalog names (``cl.FIT_DEVICES``),
+    a table with ``device`` and ``capacity_bytes`` columns (``fits(...)``), or ``None``.
     """
     _check_columns(table, ["batch_size", *_PARTS, "total"], "memory_vs_batch_plot")
     fig, ax = new_figure(8.0, 4.2)
@@ -82,6 +83,10 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
         bottom = top
     # markers: the total is computed at these batch sizes only (the lines between them are drawn, not computed)
     ax.plot(batch, table["total"] / 1e9, color="black", linewidth=1.2, marker="o", markersize=3, label="total")
+    if capacities is not None and not hasattr(capacities, "columns"):     # catalog names: look their memory up
+        from ..devices import get_device
+        names = list(capacities)
+        capacities = pd.DataFrame({"device": names, "capacity_bytes": [get_device(n).memory_bytes for n in names]})
     if capacities is not None:
         _check_columns(capacities, ["device", "capacity_bytes"], "memory_vs_batch_plot (capacities)")
         for name, cap in zip(capacities["device"], capacities["capacity_bytes"]):

@@ -37,9 +37,11 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
     table = fits(network, batch_size, dtype, optimizer)
     fig = memory_breakdown_plot(parts, table)
     fitting = [gpu_label(d) for d, f in zip(table["device"], table["fits"]) if f]
+    breakdown = " + ".join(f"{name.replace('_', ' ')} {format_bytes(size)}"
+                           for name, size in parts.items() if name != "total" and size > 0)
     summary = (f"**{network.name}**, {dtype}, batch {batch_size}, {optimizer}: "
                f"{format_bytes(parts['total'])} in all "
-               f"(weights {format_bytes(parts['weights'])}, activations {format_bytes(parts['activations'])}). "
+               f"({breakdown}). "
                + (f"Fits on: {', '.join(fitting)}." if fitting else "Fits on none of the four GPUs.")
                + (" Mixed precision: the optimizer state holds the fp32 master copy of the weights and fp32 "
                   "optimizer values (4 bytes each), so only the weights, gradients and activations are 2 bytes."
