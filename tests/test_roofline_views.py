@@ -44,7 +44,7 @@ def test_roofline_view_every_device(device):
     peak, bandwidth = DATASHEETS[device]
     fig, text = views.roofline_view(device=device, dtype="fp32", batch=1)
     assert isinstance(fig, Figure)
-    assert _number(r"ridge point ([\d.,]+) FLOP/byte", text) == pytest.approx(peak / bandwidth, rel=5e-3)
+    assert _number(r"ridge point ([\d.,]+) (?:FLOP|ops)/byte", text) == pytest.approx(peak / bandwidth, rel=5e-3)
     listed = _memory_bound_listed(text)
     assert list(listed) == memory_bound(peak, bandwidth)
     for name, shown in listed.items():

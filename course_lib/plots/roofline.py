@@ -171,7 +171,8 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
             group = sorted(group, key=lambda row: row.name)  # network order within a cluster
             xs = [row["intensity"] for row in group]
             ys = [attainable_flops(first, v) / 1e9 for v in xs]
-            ax.plot(xs, ys, "o", color="black", ms=6, zorder=3)
+            # beside other roofs, a point takes the colour of the roof it sits on (the first)
+            ax.plot(xs, ys, "o", color=colours[0] if len(devices) > 1 else "black", ms=6, zorder=3)
             label = ", ".join(str(row["name"]) for row in group)
             x_mid = math.sqrt(min(xs) * max(xs))
             if min(ys) >= first.peak_flops / 1e9 * 0.999:  # on the flat roof: label hangs below, rotated

@@ -107,7 +107,8 @@ def roofline_view(device="GTX 1080", dtype="fp32", batch=1):
     fig = roofline_plot([device], points, width=7.2, height=4.0,
                         title=f"AlexNet (2012), batch {batch}, {dtype} on {device.name}")
     memory = points.loc[points["bound"] == "memory", "name"]
-    text = (f"{device.name}: peak {_peak(device)}, ridge point {_plain(ridge)} FLOP/byte. "
+    per_byte = "ops/byte" if str(device.precision).startswith("int") else "FLOP/byte"   # integer ops are not FLOPs
+    text = (f"{device.name}: peak {_peak(device)}, ridge point {_plain(ridge)} {per_byte}. "
             "Memory bound (intensity below the ridge): "
             + (", ".join(f"{n} ({_plain(i)})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
                if len(memory) else "none")
