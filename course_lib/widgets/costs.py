@@ -46,7 +46,7 @@ def memory_view(model: str = "alexnet_original", dtype: str = "fp32", batch_size
                + (" Mixed precision: the optimizer state holds the fp32 master copy of the weights and fp32 "
                   "optimizer values (4 bytes each), so only the weights, gradients and activations are 2 bytes."
                   if dtype in ("fp16", "bf16") and optimizer != "inference" else "")
-               + (f" Inference: the activations are the most alive at one time (a layer's input and output), "
+               + (f" Inference: the activations are the largest set alive at one time (a layer's input and output), "
                   f"stored as {ACTIVATION_DTYPE[dtype]}"
                   + (" (int4 and 1-bit schemes quantize the weights only)" if ACTIVATION_DTYPE[dtype] != dtype else "")
                   + "." if optimizer == "inference" else ""))
