@@ -77,7 +77,7 @@ HAND_WORKED = [
     (ex08.q2, KV_PER_TOKEN * 2048 * 6 / 1e9, 1e-12),                           # 6.44 GB (6 GiB)
     (ex08.q3, _kv_bytes_per_token, None),
     (ex08.q4, _llama3_decode()[0] / _llama3_decode()[1], 1e-9),                # 1.104: GQA, 4 MACs per cached element
-    (ex08.q5, _decode(1)[1] / H200_BW * 1e3, 1e-9),                            # 15.36 GB / 4.8 TB/s = 3.2006 ms
+    (ex08.q5, _llama3_decode()[1] / H200_BW * 1e3, 1e-9),                      # 15.55 GB / 4.8 TB/s = 3.2389 ms
     (ex08.q6, "b", None),                         # test_decode_stays_left_of_the_ridge below
     (ex08.q7, "c", None),                         # READ_PARAMS x 2 B = 13.2 GB a token / 4.8 TB/s = 2.75 ms
     (ex08.q8, math.floor((141 * 2 ** 30 - 2 * LLAMA_PARAMS) / (KV_PER_TOKEN * 4096)), 0),
@@ -136,8 +136,9 @@ def test_solution_notebook_runs_and_every_answer_is_correct(solution_namespace, 
     (ex08.q2, 2 * 32 * 32 * 128 * 2 * 4096 * 6 / 1e9, "4,096 tokens"),
     (ex08.q4, 1.00, "Llama-2-7B"),
     (ex08.q4, (2 * (L3_READ - (2 * 32 + 1) * 4096)) / (2 * L3_READ + L3_KV_PER_TOKEN * 4097), "attention FLOPs"),
-    (ex08.q5, 3.2e-3, "seconds"),
-    (ex08.q5, 3.25, "token embedding table"),     # (13.48 + 2.15) GB / 4.8 TB/s, the table included, cut to 3 figures
+    (ex08.q5, 3.24e-3, "seconds"),
+    (ex08.q5, 3.45, "token embedding table"),     # (16.06 + 0.54) GB / 4.8 TB/s, the table included, cut to 3 figures
+    (ex08.q5, 3.20, "Llama-2-7B"),                # the lesson's step, not q4's
     (ex08.q8, 141 * 2 ** 30 // 2 ** 31, "weights"),     # 70: all 141 GiB filled with KV cache
     (ex08.q1, 12 * 768 ** 2, "bias"),
 ])

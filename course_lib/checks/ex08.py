@@ -96,26 +96,30 @@ q4 = NumberQuestion(
     example_wrong=_DECODE["intensity"],
 )
 
-_ALL_WEIGHTS_MS = (_WEIGHTS + _DECODE["kv_read_bytes"] + _DECODE["kv_write_bytes"]) / _DEVICE.mem_bandwidth * 1e3
+# q5 times q4's step: Llama-3-8B, batch 1, 4,096 tokens of cache, on the H200
+_L3_STORED = 2 * cl.transformer_param_count(cl.LLAMA3_8B)          # every weight stored, bf16
+_L3_READ = cl.weight_bytes_read(cl.LLAMA3_8B, "bf16")               # all but the looked-up token table
+_L3_KV = _DECODE_L3["kv_read_bytes"] + _DECODE_L3["kv_write_bytes"]
+_ALL_WEIGHTS_MS = (_L3_STORED + _L3_KV) / _DEVICE.mem_bandwidth * 1e3
 
 q5 = NumberQuestion(
-    name="q5", var="decode_ms", points=1, expected=_DECODE["time_s"] * 1e3, unit="ms", significant=3,
+    name="q5", var="decode_ms", points=1, expected=_DECODE_L3["time_s"] * 1e3, unit="ms", significant=3,
     wrong_units={"seconds, not ms": 1e-3, "microseconds, not ms": 1e3},
-    mistakes={_DECODE["time_compute_s"] * 1e3: "that is FLOPs / peak, the compute time; this step is memory "
-                                                "bound, so its time is bytes / bandwidth.",
-              _WEIGHTS / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
-                                                      "4,096-token KV cache (2.1 GB).",
-              _READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
-                                                   "4,096-token KV cache (2.1 GB).",
+    mistakes={_DECODE_L3["time_compute_s"] * 1e3: "that is FLOPs / peak, the compute time; this step is memory "
+                                                   "bound, so its time is bytes / bandwidth.",
+              _L3_READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
+                                                      f"4,096-token KV cache ({_L3_KV / _GB:.2f} GB).",
+              _DECODE["time_s"] * 1e3: "that is Llama-2-7B's step, the lesson's; q4's model is Llama-3-8B.",
               **dict.fromkeys(
-                  # the value, and the value cut (not rounded) to 3 figures: 3.2551 ms is often written 3.25
+                  # the value, and the value cut (not rounded) to 3 figures, as it is often written
                   (_ALL_WEIGHTS_MS, math.floor(_ALL_WEIGHTS_MS * 100) / 100),
                   "that counts every weight stored, the token embedding table too; a decode step only looks up "
-                  "one row of that table (0.26 GB in all), so the lesson and the question leave it out.")},
-    hint_text="time = max(FLOPs / peak, bytes / bandwidth). Which one is larger here?",
-    solution_text=f"bytes / bandwidth = {_DECODE['bytes']:.4g} B / 4.8e12 B/s = {_DECODE['time_s'] * 1e3:.3f} ms "
-                  f"(compute alone would take {_DECODE['time_compute_s'] * 1e3:.4f} ms).",
-    example_wrong=_DECODE["time_compute_s"] * 1e3,
+                  f"one row of that table ({(_L3_STORED - _L3_READ) / _GB:.2f} GB in all), so the lesson and the "
+                  "question leave it out.")},
+    hint_text="time = max(FLOPs / peak, bytes / bandwidth), with q4's FLOPs and bytes. Which one is larger here?",
+    solution_text=f"bytes / bandwidth = {_DECODE_L3['bytes']:.4g} B / 4.8e12 B/s = {_DECODE_L3['time_s'] * 1e3:.3f} ms "
+                  f"(compute alone would take {_DECODE_L3['time_compute_s'] * 1e3:.4f} ms).",
+    example_wrong=_DECODE_L3["time_compute_s"] * 1e3,
 )
 
 q6 = ChoiceQuestion(
