@@ -162,10 +162,16 @@ q7 = ChoiceQuestion(
 _alexnet = zoo.alexnet_original()
 _SPEEDUP = (roofline(_alexnet, "GTX 1080")["time_s"].sum()
             / roofline(quantize(_alexnet, 8), "GTX 1080")["time_s"].sum())
+_moved = [(t["bytes_read"] + t["bytes_written"]).sum() for t in (roofline(_alexnet, "GTX 1080"),
+                                                                     roofline(quantize(_alexnet, 8), "GTX 1080"))]
+_BYTES_RATIO = float(_moved[0] / _moved[1])
+
 q8 = NumberQuestion(
     name="q8", var="int8_speedup", points=2,
     expected=_SPEEDUP, unit="x", decimals=1,   # 2.5 (the lesson's 0.920 / 0.370 ms gives 2.49: also 2.5)
     mistakes={4.0: "that is the ratio of the weight bytes; the conv layers are compute bound and do not speed up.",
+              _BYTES_RATIO: "that is the ratio of all the bytes moved; the conv layers are compute bound, so their "
+                            "time does not fall with their bytes.",
               1.0: "the FC layers are memory bound at batch 1: fewer weight bytes make them faster.",
               1 / _SPEEDUP: "that is time after / time before, the inverse: the question asks how many times faster."},
     hint_text="Sum time_s of cl.roofline(net, 'GTX 1080') for cl.zoo.alexnet_original() and for "

@@ -62,8 +62,8 @@ def compression_view(fc_rank="off", sparsity: float = 0.0, pruning: str = "unstr
     if precision not in ("fp32", "fp64", ""):
         # Both times use the chip's one catalog peak, quoted for a narrower format than the fp32 original's.
         text += (f" The {device}'s catalog peak is for {precision} and both times assume it, so the fp32 "
-                 f"original's time is a what-if: fp32 math runs slower there"
-                 + (", and the TPU v1 cannot do it at all." if device == "TPU v1" else "."))
+                 f"original's time is a what-if: "
+                 + ("the TPU v1 has no fp32 units." if device == "TPU v1" else "fp32 math runs slower there."))
     return text, compression_summary_plot(summary), shown
 
 

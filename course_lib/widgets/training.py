@@ -54,7 +54,8 @@ def training_view(model="alexnet_original", examples=1e8, device="GTX 580", n_de
     fit = ""
     if dev.memory_bytes and states > dev.memory_bytes:
         fit = (f"\n\n**Does not fit:** mixed-precision Adam keeps 16 bytes per parameter = {states / 1e9:,.1f} GB "
-               f"of model states per device, more than the {dev.memory_bytes / 1e9:,.0f} GB each {dev.name} holds: "
+               f"of model states per device, more than the {dev.memory_bytes / 2 ** 30:,.0f} GiB "
+               f"({dev.memory_bytes / 1e9:,.1f} GB) each {dev.name} holds: "
                f"shard them (ZeRO) or the model itself.")
     lines = [
         f"**{model}**: {spec['params']:,} parameters, {spec['flops_per_example']:.3g} training FLOPs per "
