@@ -272,7 +272,7 @@ def check_report(report) -> dict:
     return {"calls": checked}
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print the expected answer
 class Question:
     """One question: where its answer lives, its points, its hint and its solution text.
 
@@ -287,6 +287,11 @@ class Question:
     solution_text: str = ""
     example_wrong: Any = None
     namespace: dict | None = field(default=None, repr=False)  # None: the notebook's (__main__)
+
+    def __repr__(self):
+        # what a learner sees on evaluating `q1` in a cell: how to use it, never the answer
+        return (f"<{self.name} ({self.points} point{'s' * (self.points != 1)}): set `{self.var}`, then "
+                f"{self.name}.check(); {self.name}.hint() and {self.name}.solution() help>")
 
     def _namespace(self):
         if self.namespace is not None:
@@ -354,7 +359,7 @@ class Question:
         raise NotImplementedError
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print the expected answer
 class NumberQuestion(Question):
     """A numeric answer within ``rel_tol`` of ``expected`` (in ``unit``).
 
@@ -459,7 +464,7 @@ def _round_half_up(value: float, places: int) -> Decimal:
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print the expected answer
 class FunctionQuestion(Question):
     """The learner writes a function; it is called on hidden ``cases`` and compared with ``reference``.
 
@@ -542,7 +547,7 @@ def _equal(got, expected, rel_tol):
     return isinstance(got, type(expected)) and got == expected
 
 
-@dataclass
+@dataclass(repr=False)   # the default repr would print the expected answer
 class ChoiceQuestion(Question):
     """Pick one of ``choices`` (a dict letter -> text); ``explanations`` says why a wrong pick is wrong."""
     expected: str = ""

@@ -109,7 +109,8 @@ q5 = NumberQuestion(
                                                    "bound, so its time is bytes / bandwidth.",
               _L3_READ / _DEVICE.mem_bandwidth * 1e3: "that is the weights alone: the step also reads the "
                                                       f"4,096-token KV cache ({_L3_KV / _GB:.2f} GB).",
-              _DECODE["time_s"] * 1e3: "that is Llama-2-7B's step, the lesson's; q4's model is Llama-3-8B.",
+              _DECODE["time_s"] * 1e3: "that is Llama-2-7B's step (the lesson's 3.20 ms), or q4's step rounded to "
+                                       "only 2 figures: q5 asks for Llama-3-8B's, to 3 significant figures.",
               **dict.fromkeys(
                   # the value, and the value cut (not rounded) to 3 figures, as it is often written
                   (_ALL_WEIGHTS_MS, math.floor(_ALL_WEIGHTS_MS * 100) / 100),
