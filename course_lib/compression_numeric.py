@@ -11,7 +11,7 @@ same numbers on every machine.
 - Pruning: ``magnitude_prune`` keeps the largest |w| (Han et al., NIPS 2015).
 - Quantization: ``quantize_uniform`` (symmetric, per tensor, b bits), ``binarize``
   (BWN, Rastegari et al., ECCV 2016: alpha * sign(W), alpha = mean|W|) and
-  ``ternarize`` (TWN, Li & Liu 2016: alpha * {-1, 0, +1}, threshold 0.7 * mean|W|).
+  ``ternarize`` (TWN, Li, Zhang & Liu 2016: alpha * {-1, 0, +1}, threshold 0.7 * mean|W|).
 - ``tradeoff_table``: every technique's error against its byte saving on one matrix.
 """
 from __future__ import annotations
@@ -220,7 +220,7 @@ def binarize(W):
 
 
 def ternarize(W, threshold: float = 0.7):
-    """TWN (Li & Liu, 2016): ``W ~ alpha * T``, T in {-1, 0, +1}; returns ``(W_hat, T, alpha)``.
+    """TWN (Li, Zhang & Liu, "Ternary weight networks", arXiv 2016): ``W ~ alpha * T``, T in {-1, 0, +1}; returns ``(W_hat, T, alpha)``.
 
     Entries with |w| <= delta = ``threshold`` * mean|W| become 0; alpha is the mean |w|
     of the others. Each ternary T is the sum of two binary halves:

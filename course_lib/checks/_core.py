@@ -445,7 +445,7 @@ class NumberQuestion(Question):
         for description, factor in self.wrong_units.items():
             if self._matches(answer, self.expected * factor):
                 return Feedback(INCORRECT, f"{_number(answer)} looks like the answer in {description}: "
-                                           f"the question asks for{unit or ' a plain number'}.")
+                                           f"the question asks for {self.unit.strip('()') or 'a plain number'}.")
         for wrong_value, reason in self.mistakes.items():
             if self._matches(answer, wrong_value):
                 return Feedback(INCORRECT, f"{_number(answer)}: {reason}")
