@@ -113,9 +113,14 @@ def _plain(value):
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
+def counts_operations(precision) -> bool:
+    """Whether a peak quoted for ``precision`` counts integer operations (int8: TOPS), not FLOPs."""
+    return str(precision).startswith("int")
+
+
 def _rate(flops, precision=None):
     """A peak in TFLOP/s or GFLOP/s; an integer peak (int8) in TOPS or GOPS: its operations are not FLOPs."""
-    if str(precision).startswith("int"):
+    if counts_operations(precision):
         return f"{_plain(flops / 1e12)} TOPS" if flops >= 1e12 else f"{_plain(flops / 1e9)} GOPS"
     return f"{_plain(flops / 1e12)} TFLOP/s" if flops >= 1e12 else f"{_plain(flops / 1e9)} GFLOP/s"
 
@@ -191,7 +196,7 @@ def roofline_plot(devices, points=None, *, x_range=None, title=None, width=7.5, 
     ax.set_xlim(lo, hi)
     top = max(d.peak_flops for d in devices) / 1e9
     ax.set_ylim(top=top * 2.5)
-    if all(str(d.precision).startswith("int") for d in devices):   # integer peaks count operations, not FLOPs
+    if all(counts_operations(d.precision) for d in devices):
         ax.set_xlabel("operational intensity (operations/byte)")
         ax.set_ylabel("attainable performance (GOP/s)")
     else:

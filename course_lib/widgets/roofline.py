@@ -13,7 +13,7 @@ import ipywidgets as widgets
 from .._checks import check_choice, check_int
 from ..devices import devices, get_device, ridge_point
 from ..intensity import layer_points
-from ..plots.roofline import bandwidth_pressure_plot, roofline_plot
+from ..plots.roofline import _plain, _rate, bandwidth_pressure_plot, counts_operations, roofline_plot
 from ..roofline import roofline
 from ..zoo import alexnet_original
 from ._base import build_app
@@ -65,21 +65,9 @@ def _layer_points(device, bytes_per_element, batch):
     return layer_points(alexnet_original(), device, batch, bytes_per_element)
 
 
-def _plain(value):
-    """3 significant digits without scientific notation: 0.612, 27.7, 412, 2,706."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
-
-
 def _peak(device):
-    """'8.87 TFLOP/s (fp32)', '74.7 GFLOP/s (fp64)', '92 TOPS (int8)': the peak, in the precision it is
-    quoted for (integer operations are not floating-point ones: TOPS)."""
-    if str(device.precision).startswith("int"):
-        rate = (f"{_plain(device.peak_flops / 1e12)} TOPS" if device.peak_flops >= 1e12
-                else f"{_plain(device.peak_flops / 1e9)} GOPS")
-    else:
-        rate = (f"{_plain(device.peak_flops / 1e12)} TFLOP/s" if device.peak_flops >= 1e12
-                else f"{_plain(device.peak_flops / 1e9)} GFLOP/s")
-    return f"{rate} ({device.precision})"
+    """'8.87 TFLOP/s (fp32)', '74.7 GFLOP/s (fp64)', '92 TOPS (int8)': the peak, in the precision it is quoted for."""
+    return f"{_rate(device.peak_flops, device.precision)} ({device.precision})"
 
 
 def bandwidth_view(device="120 TFLOP/s example", dtype="fp32", batch=1):
@@ -107,7 +95,7 @@ def roofline_view(device="GTX 1080", dtype="fp32", batch=1):
     fig = roofline_plot([device], points, width=7.2, height=4.0,
                         title=f"AlexNet (2012), batch {batch}, {dtype} on {device.name}")
     memory = points.loc[points["bound"] == "memory", "name"]
-    per_byte = "ops/byte" if str(device.precision).startswith("int") else "FLOP/byte"   # integer ops are not FLOPs
+    per_byte = "ops/byte" if counts_operations(device.precision) else "FLOP/byte"
     text = (f"{device.name}: peak {_peak(device)}, ridge point {_plain(ridge)} {per_byte}. "
             "Memory bound (intensity below the ridge): "
             + (", ".join(f"{n} ({_plain(i)})" for n, i in zip(memory, points.loc[memory.index, "intensity"]))
