@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..devices import get_device
 from ._base import new_figure
 
 __all__ = ["layer_share_plot", "memory_vs_batch_plot", "memory_breakdown_plot", "capacity_label"]
@@ -84,7 +85,6 @@ def memory_vs_batch_plot(table, capacities=None, title: str | None = None):
     # markers: the total is computed at these batch sizes only (the lines between them are drawn, not computed)
     ax.plot(batch, table["total"] / 1e9, color="black", linewidth=1.2, marker="o", markersize=3, label="total")
     if capacities is not None and not hasattr(capacities, "columns"):     # catalog names: look their memory up
-        from ..devices import get_device
         names = list(capacities)
         capacities = pd.DataFrame({"device": names, "capacity_bytes": [get_device(n).memory_bytes for n in names]})
     if capacities is not None:
