@@ -85,7 +85,8 @@ q5 = NumberQuestion(
         tool_total(_ALEXNET, "ptflops"): "that is all ptflops 0.7.5 prints, with the tensor ops it counts inside "
                                          "the two LRN layers; the question leaves LRN out",
         int(_ops["macs"] + _ops["bias_adds"] + _ops["activation_ops"] + _ops["pool_inputs"]):
-            "ptflops counts the ReLU and pooling elements twice in its total",
+            "that is ptflops with count_functional=False; by default it counts the ReLU and pooling "
+            "elements twice",
         tool_total(_ALEXNET, "torchinfo"): "that is torchinfo's total: add the ReLU and pooling elements (twice)",
         tool_total(_ALEXNET, "thop"): "that is MACs only (thop, fvcore): add bias, ReLU and pooling",
         int(_ops["macs"] + _ops["bias_adds"] + 2 * (_ops["activation_ops"] + _ops["pool_ops"])):

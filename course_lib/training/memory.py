@@ -1,7 +1,7 @@
 """Per-device memory when training at scale: ZeRO sharding and activation recomputation (notebook 09, section 5).
 
 Mixed-precision Adam keeps 2 + 2 + 12 = 16 bytes per parameter (fp16 weights and
-gradients; fp32 master weights, momentum and variance: Micikevicius et al. 2018, "Mixed
+gradients; fp32 master weights, momentum and second moment: Micikevicius et al. 2018, "Mixed
 Precision Training"); ZeRO (Rajbhandari et al. 2020) shards the 12, then the gradients,
 then the weights across the data-parallel devices; activation recomputation keeps only
 checkpoints (Chen et al. 2016, "Training Deep Nets with Sublinear Memory Cost").
@@ -22,7 +22,7 @@ __all__ = ["MIXED_PRECISION_ADAM_BYTES", "ZERO_STAGES", "zero_memory", "recomput
 
 # Mixed-precision Adam, bytes per parameter (Rajbhandari et al. 2020, ZeRO, section 3.1;
 # Micikevicius et al. 2018): fp16 weights 2, fp16 gradients 2, and K = 12 of fp32 optimizer
-# state (master weights 4, momentum 4, variance 4).
+# state (master weights 4, momentum 4, second moment 4: ZeRO calls it "variance").
 MIXED_PRECISION_ADAM_BYTES = {"weights": 2, "gradients": 2, "optimizer_state": 12}
 
 # What each ZeRO stage shards across the data-parallel devices (ZeRO, Figure 1: P_os, P_os+g, P_os+g+p).
@@ -33,7 +33,7 @@ def zero_memory(params: float, n_devices: int = 1, stage: int = 0, optimizer_byt
     """Per-device bytes of the model states in mixed-precision Adam, with ZeRO stage ``stage`` (0-3).
 
     weights 2 x params, gradients 2 x params, optimizer state K x params (K = 12: fp32 master
-    weights, momentum and variance); stage 1 divides the optimizer state by ``n_devices``,
+    weights, momentum and second moment); stage 1 divides the optimizer state by ``n_devices``,
     stage 2 also the gradients, stage 3 also the weights (Rajbhandari et al. 2020, ZeRO,
     Figure 1: 7.5 B parameters on 64 devices -> 120, 31.4, 16.6 and 1.9 GB). Activations are
     not model states: see ``training_memory_at_scale``.
