@@ -207,7 +207,7 @@ class FusionPlan:
         if not self.fits:
             return f"fusing {', '.join(self.layers)}: no tile fits in {self.buffer_bytes:,.0f} bytes"
         where = ("kept on chip" if self.weights_on_chip
-                 else "read once" if self.tiles == 1 else "streamed per tile")
+                 else "streamed (one tile, so read once)" if self.tiles == 1 else "streamed per tile")
         return (f"fusing {', '.join(self.layers)} in {self.buffer_bytes:,.0f} bytes: {self.tiles:,} tile{'s' if self.tiles > 1 else ''} of "
                 f"{self.tile}x{self.tile} output pixels, weights {where}; DRAM traffic {self.total_bytes:,.0f} bytes "
                 f"(input {self.input_bytes:,.0f} incl. halo {self.halo_bytes:,.0f}, output {self.output_bytes:,.0f}, "

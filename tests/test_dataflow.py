@@ -195,7 +195,7 @@ def test_single_tile_says_weights_read_once_not_streamed():
     # in 34 bytes (5x5 input patch 25 + conv1's 3x3 piece 9) it takes four 1x1 tiles and the weights stream per tile
     tiny = cl.Network("tiny", (1, 6, 6), [cl.Conv2d(1, 3), cl.Conv2d(1, 3)])
     one = cl.fused_traffic(tiny, 52, bytes_per_element=1)
-    assert one.tiles == 1 and "weights read once" in str(one) and one.weight_bytes == 20
+    assert one.tiles == 1 and "weights streamed (one tile, so read once)" in str(one) and one.weight_bytes == 20
     four = cl.fused_traffic(tiny, 34, bytes_per_element=1)
     assert four.tiles == 4 and "weights streamed per tile" in str(four) and four.weight_bytes == 80
 
