@@ -230,16 +230,20 @@ def test_memory_at_scale_calls_notebook_02_activations():
 
 
 def test_recompute_share_by_hand():
-    # 9 stored tensors of 1 element each (input + 8 layers): segments of 3 -> keep 3 checkpoints + 2 = 5 of 9
+    # 9 stored tensors of 1 element each (input + 8 layers): segments of 3. The backward pass starts at the
+    # last segment, with all 3 checkpoints held, and recomputes its other 2: 5 of 9
     net = cl.Network("chain", (1,), [cl.Linear(1) for _ in range(8)])
     assert cl.recompute_activation_share(net) == pytest.approx(5 / 9)
-    # stored tensors of 1, 8, 4, 2, 1 elements: segments of ceil(sqrt(5)) = 3 -> [1, 8, 4] and [2, 1];
-    # checkpoints 1 + 2, the largest recomputed part 8 + 4 = 12: keep 15 of 16
+    # stored tensors of 1, 8, 4, 2, 1 elements: segments of ceil(sqrt(5)) = 3 -> [1, 8, 4] and [2, 1].
+    # Last segment first: checkpoints 1 + 2 and its recomputed 1 = 4; then segment 2's checkpoint is freed and
+    # the first segment holds its checkpoint 1 and recomputed 8 + 4 = 13: the peak, 13 of 16
+    # (not 1 + 2 + 12 = 15: the checkpoint of a finished segment is no longer needed)
     big_first = cl.Network("big first", (1,), [cl.Linear(8), cl.Linear(4), cl.Linear(2), cl.Linear(1)])
     segments = cl.recompute_segments(big_first)
     assert segments["checkpoint"].tolist() == [1, 2] and segments["recomputed"].tolist() == [12, 1]
+    assert segments["held_while_recomputed"].tolist() == [13, 4]
     assert segments["first"].tolist() == ["input", "fc3"] and segments["last"].tolist() == ["fc2", "fc4"]
-    assert cl.recompute_activation_share(big_first) == pytest.approx(15 / 16)
+    assert cl.recompute_activation_share(big_first) == pytest.approx(13 / 16)
 
 
 def test_lookup_only_params_by_hand():

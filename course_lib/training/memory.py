@@ -56,6 +56,10 @@ def recompute_segments(network: Network) -> pd.DataFrame:
     pass recompute one segment's other tensors (``recomputed``) at a time. The tensors are
     the ones notebook 02 keeps (the input and every layer output that is a new tensor), in
     order; ``first`` and ``last`` name the layers a segment spans. Notebook 09, section 5.
+
+    ``held_while_recomputed``: what is in memory while that segment is recomputed. The backward
+    pass runs from the last segment to the first and frees each checkpoint once its segment is
+    done, so segment k holds the checkpoints of segments 1..k plus its own recomputed tensors.
     """
     network = _network(network)
     table = analyze(network)
@@ -68,6 +72,7 @@ def recompute_segments(network: Network) -> pd.DataFrame:
             for seg in (stored[i:i + k] for i in range(0, len(stored), k))]
     segments = pd.DataFrame(rows)
     segments["total"] = segments["checkpoint"] + segments["recomputed"]
+    segments["held_while_recomputed"] = segments["checkpoint"].cumsum() + segments["recomputed"]
     segments.attrs.update(network=network.name, segment_size=k)
     return segments
 
@@ -75,14 +80,14 @@ def recompute_segments(network: Network) -> pd.DataFrame:
 def recompute_activation_share(network: Network) -> float:
     """The share of activation memory kept with activation recomputation (checkpointing), in (0, 1].
 
-    Kept = every segment's checkpoint + the largest segment's other tensors, the ones
-    recomputed at one time (``recompute_segments``). Costs one more forward pass (training
-    ~4 x forward instead of 3 x). A network whose first layers hold most of its activations
-    (VGG) keeps most of them: the largest segment stays big.
+    Kept = the peak of ``recompute_segments``' ``held_while_recomputed``: while the backward
+    pass recomputes segment k, the checkpoints of segments 1..k and segment k's other tensors.
+    With L tensors of equal size that is about 2 sqrt(L) of them, at the last segment. Costs one
+    more forward pass (training ~4 x forward instead of 3 x). A network whose first layers hold
+    most of its activations (VGG) keeps most of them: its first segment stays big.
     """
     segments = recompute_segments(network)
-    kept = segments["checkpoint"].sum() + segments["recomputed"].max()
-    return float(kept / segments["total"].sum())
+    return float(segments["held_while_recomputed"].max() / segments["total"].sum())
 
 
 def training_memory_at_scale(network: Network, batch_per_device: int = 32, n_devices: int = 1, stage: int = 0,
