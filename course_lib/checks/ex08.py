@@ -87,7 +87,8 @@ q4 = NumberQuestion(
               / _DECODE_L3["bytes"]:
                   "you counted the cache's bytes but not the attention FLOPs that read them: the scores and the "
                   "weighted sum of values, for each of the 32 query heads."},
-    hint_text="FLOPs: 2 per weight read (every weight but the looked-up token table), plus attention: each of the "
+    hint_text="FLOPs: 2 per matrix weight (the looked-up token table and the norm scales do no MACs), "
+              "plus attention: each of the "
               "32 query heads does a multiply-accumulate with every cached key and value of its group. Bytes: the "
               "weights read and the cache. cl.inference_step does the whole count.",
     solution_text=f"FLOPs = {_DECODE_L3['flops']:.4g}, bytes = {_DECODE_L3['bytes']:.4g}: intensity "
