@@ -143,7 +143,7 @@ GLOSSARY = (
     ("batch size", "批大小", "how many inputs are processed together", "02"),
     ("SI byte units (kB, MB, GB)", "十进制单位", "powers of ten: 1 MB = 10^6 bytes; bandwidth, and this course's sizes", "00"),
     ("binary byte units (KiB, MiB, GiB)", "二进制单位", "powers of two: 1 MiB = 2^20 bytes; GPU memory capacity, nvidia-smi", "00"),
-    ("operations per second (OPS, TOPS)", "每秒操作数", "integer operations per second; 1 TOPS = 10^12 OPS", "04"),
+    ("operations per second (OPS, TOPS)", "每秒操作数", "operations per second, mostly integer (int8); 1 TOPS = 10^12 OPS", "04"),
     ("multiply-accumulate (MAC)", "乘累加", "a*b + c: one multiply and one add; 1 MAC = 2 FLOPs", "03"),
     ("floating-point operation (FLOP)", "浮点运算", "one add or one multiply on floating-point numbers", "03"),
     ("compute (throughput)", "算力", "how many operations a chip can do per second (FLOP/s, OPS)", "04"),
