@@ -173,8 +173,8 @@ q8 = NumberQuestion(
     mistakes={int(_DEVICE.memory_bytes // _KV_SEQ):
               f"that fills all {_DEVICE.memory_bytes / 2 ** 30:.0f} GiB with KV cache: the weights need room too.",
               int((141e9 - _WEIGHTS) // _KV_SEQ):
-              "that reads the H200's '141 GB' as 141 x 10^9 bytes; GPU memory is sold in binary units: "
-              "141 GiB = 141 x 2^30 bytes.",
+              "that reads the H200's '141 GB' as 141 x 10^9 bytes; the course reads it as 141 GiB = "
+              "141 x 2^30 bytes (lessons 00 and 08 show why).",
               _MAX_BATCH - 1: "that is the answer for the ~143,771 MiB nvidia-smi shows usable (lesson 08 computes it), "
                               "a better real-world bound; this question asks for the datasheet capacity, 141 GiB.",
               _MAX_BATCH + 1: f"the division gives {_FREE_RATIO:.2f}: round down, a {_MAX_BATCH + 1}th sequence "

@@ -39,7 +39,9 @@ def _inputs(device, dtype, batch):
     return device, bytes_per_element, check_int("batch", batch, 1)
 
 
-def _mixed_note(device, dtype, bytes_per_element):
+def _mixed_note(device, dtype, bytes_per_element, drawn="roof"):
+    """The warning when the peak's precision and the counted element width differ. ``drawn`` names
+    what the peak sets in the view: the roof (lesson 05) or the bandwidth bars (lesson 04)."""
     native = _PRECISION_BYTES.get(device.precision)
     if native is None or native == bytes_per_element:
         return ""
@@ -47,9 +49,13 @@ def _mixed_note(device, dtype, bytes_per_element):
             f"({native} B per element) but the bytes are counted as {dtype} ({bytes_per_element:g} B). ")
     if bytes_per_element > native:
         # Lesson 04's case: a narrow-precision peak with wide data overstates what the chip does.
-        return note + ("The chip reaches this peak only with the narrower numbers, so the roof is too high "
-                       "for this data, as in lesson 04's \"120 TFLOP/s\" with 4-byte elements.")
-    return note + (f"The roof stays at the {device.precision} peak: this row says nothing about how fast "
+        too_high = {"roof": "the roof is too high for this data, as in lesson 04's \"120 TFLOP/s\" with 4-byte "
+                            "elements",
+                    "bars": "the bars are too high for this data: at this width the chip computes at a lower "
+                            "peak and needs less bandwidth"}[drawn]
+        return note + f"The chip reaches this peak only with the narrower numbers, so {too_high}."
+    stays = "The roof stays" if drawn == "roof" else "The bars stay"
+    return note + (f"{stays} at the {device.precision} peak: this row says nothing about how fast "
                    f"the chip computes in {dtype}. Pick a row quoted for {dtype}, if the catalog has one.")
 
 
@@ -83,7 +89,7 @@ def bandwidth_view(device="120 TFLOP/s example", dtype="fp32", batch=1):
             f"bandwidth (input + weights + output) than the device has"
             + (f": {', '.join(short)}." if len(short) else ".")
             + f" The largest need is {_plain(needed.max())} GB/s ({busy.loc[needed.idxmax(), 'name']})."
-            + _mixed_note(device, dtype, bytes_per_element))
+            + _mixed_note(device, dtype, bytes_per_element, drawn="bars"))
     return fig, text
 
 
